@@ -1,0 +1,143 @@
+package dev.evloop.net;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.evloop.os.Errno;
+import dev.evloop.os.Libc;
+import dev.evloop.os.NativeException;
+import dev.evloop.os.SocketAbi;
+import dev.evloop.poll.Events;
+import dev.evloop.poll.Registration;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+
+/** A listening socket as a raw descriptor, for the epoll and poll(2) backends. */
+final class NativeTcpListener implements TcpListener {
+    // accept(2) errnos missing from Errno; values from asm-generic/errno.h.
+    private static final int ENONET = 64;
+    private static final int EPROTO = 71;
+    private static final int ENOPROTOOPT = 92;
+    private static final int ENETDOWN = 100;
+    private static final int EHOSTDOWN = 112;
+
+    private final int fd;
+    private final InetSocketAddress local;
+    /** accept4's peer address out-parameters, reused; GC-managed since any thread may own the listener. */
+    private final MemorySegment peer;
+    private final MemorySegment peerLen;
+    /** Owner thread only. */
+    private boolean closed;
+    private Registration registration;
+
+    private NativeTcpListener(int fd, InetSocketAddress local) {
+        this.fd = fd;
+        this.local = local;
+        Arena arena = Arena.ofAuto();
+        this.peer = arena.allocate(SocketAbi.SOCKADDR_STORAGE_SIZE, 8);
+        this.peerLen = arena.allocate(JAVA_INT);
+    }
+
+    /**
+     * socket, SO_REUSEADDR (rebind while old connections sit in TIME_WAIT), SO_REUSEPORT if asked
+     * (several listeners share the port, the kernel spreads connections), TCP_NODELAY (Linux
+     * copies it to accepted sockets, saving a setsockopt per connection), bind, listen.
+     */
+    static NativeTcpListener listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
+        int fd = NativeSockets.open(local);
+        try {
+            NativeSockets.setInt(fd, SocketAbi.SOL_SOCKET, SocketAbi.SO_REUSEADDR, 1, "SO_REUSEADDR");
+            if (reusePort) {
+                NativeSockets.setInt(fd, SocketAbi.SOL_SOCKET, SocketAbi.SO_REUSEPORT, 1, "SO_REUSEPORT");
+            }
+            NativeSockets.setInt(fd, SocketAbi.IPPROTO_TCP, SocketAbi.TCP_NODELAY, 1, "TCP_NODELAY");
+            NativeSockets.bindAndListen(fd, local, backlog);
+            return new NativeTcpListener(fd, NativeSockets.localAddress(fd));
+        } catch (IOException | RuntimeException e) {
+            NativeSockets.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public int fd() {
+        return closed ? -1 : fd;
+    }
+
+    @Override
+    public void registered(Registration registration) {
+        this.registration = registration;
+    }
+
+    /**
+     * accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC: the new socket is non-blocking from the start,
+     * with no fcntl and no window in which a fork could inherit it.
+     */
+    @Override
+    public TcpSocket accept() throws IOException {
+        if (closed) throw new SocketClosedException("accept", "listener", Addresses.describe(local));
+        int r;
+        do {
+            peerLen.set(JAVA_INT, 0, SocketAbi.SOCKADDR_STORAGE_SIZE);
+            r = Libc.accept4(fd, peer, peerLen, SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC);
+        } while (r < 0 && abortedConnection(-r));
+        if (r < 0) return failed(r);
+        try {
+            return NativeTcpSocket.accepted(r, SocketAbi.decode(peer));
+        } catch (RuntimeException e) {
+            NativeSockets.closeQuietly(r);
+            throw e;
+        }
+    }
+
+    /**
+     * accept(2), "Error handling": Linux passes errors of the pending connection to accept, and
+     * "the application should detect the network errors defined for the protocol after accept()
+     * and treat them like EAGAIN by retrying"; for TCP these, plus ECONNABORTED (the peer reset
+     * it while queued). Each failure dequeues that connection, so retrying ends.
+     */
+    private static boolean abortedConnection(int errno) {
+        return switch (errno) {
+            case Errno.ECONNABORTED, ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET,
+                    Errno.EHOSTUNREACH, Errno.EOPNOTSUPP, Errno.ENETUNREACH -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * The one place EAGAIN is handled: nothing pending is a null result, reported to the
+     * registration for emulated edge triggering. Anything else (EMFILE, ENFILE, ENOBUFS, ...)
+     * is thrown: the connection stays queued, and retrying now would spin.
+     */
+    private TcpSocket failed(int r) throws NativeException {
+        if (r == -Errno.EAGAIN) {
+            Registration reg = registration;
+            if (reg != null) reg.wouldBlock(Events.READ);
+            return null;
+        }
+        throw new NativeException("accept", -r, Addresses.describe(local));
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        if (closed) throw new SocketClosedException("getsockname", "listener", Addresses.describe(local));
+        return local;
+    }
+
+    /** Deregisters before closing: once closed, the number may be handed to a new descriptor at once. */
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        Registration r = registration;
+        registration = null;
+        if (r != null) r.cancel();
+        NativeSockets.close(fd, Addresses.describe(local));
+    }
+
+    @Override
+    public String toString() {
+        return "TcpListener[native fd " + fd + ", " + Addresses.describe(local) + (closed ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,421 @@
+package dev.evloop.os;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Downcalls to the C library: one method per system call, nothing else.
+ *
+ * <p>Every method returns the call's result, or {@code -errno} when the call failed (errno is
+ * captured with {@link Linker.Option#captureCallState}, into a segment allocated once per thread).
+ * Decisions (retry on EINTR, EAGAIN as "would block", throwing) belong to the callers.
+ *
+ * <p>Short calls that never block on the descriptors this project uses (all non-blocking) are
+ * linked with {@link Linker.Option#critical critical(true)}: it skips the thread-state transition
+ * and lets heap segments (arrays, heap {@code ByteBuffer}s) be passed without a copy. It must never
+ * be used on a call that can block, since a critical call holds off GC safepoints for the whole
+ * JVM: {@code epoll_wait}, {@code poll} and {@code close} (which may linger, socket(7)
+ * SO_LINGER) are linked without it. Passing a blocking descriptor to {@link #read} or
+ * {@link #write} is therefore a misuse.
+ *
+ * <p>SIGPIPE: HotSpot ignores SIGPIPE, so {@code write} on a reset socket returns {@code -EPIPE}
+ * instead of killing the process; {@link #send} also passes MSG_NOSIGNAL for other hosts.
+ */
+public final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
+
+    /** One errno capture segment per thread; allocated once, reclaimed with the thread. */
+    private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    // fcntl(2)
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int FD_CLOEXEC = 1;
+    public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
+    // getrlimit(2)
+    public static final int RLIMIT_NOFILE = 7;
+    /** {@code struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }} */
+    public static final StructLayout RLIMIT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("rlim_cur"), JAVA_LONG.withName("rlim_max"));
+    // eventfd(2)
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+    // ioctl_tty(2): bytes waiting in a socket's receive queue
+    public static final long FIONREAD = 0x541B;
+
+    private static final MethodHandle SOCKET = critical("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle BIND = critical("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle LISTEN = critical("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle ACCEPT4 = critical("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle CONNECT = critical("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKOPT =
+            critical("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SETSOCKOPT =
+            critical("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle GETSOCKNAME = critical("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle GETPEERNAME = critical("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SHUTDOWN = critical("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle READ = critical("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = critical("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle READV = critical("readv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle WRITEV = critical("writev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle SEND = critical("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle RECV = critical("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle CLOSE = plain("close", JAVA_INT, JAVA_INT);
+    private static final MethodHandle FCNTL = variadic("fcntl", JAVA_INT, 2, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle IOCTL_PTR = variadic("ioctl", JAVA_INT, 2, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final MethodHandle PIPE2 = critical("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle EVENTFD = critical("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle GETRLIMIT = critical("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle SETRLIMIT = critical("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_CREATE1 = critical("epoll_create1", JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_CTL = critical("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_WAIT = plain("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle POLL = plain("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle GETPID = Libc.LINKER.downcallHandle(
+            find("getpid"), FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID_CRITICAL = Libc.LINKER.downcallHandle(
+            find("getpid"), FunctionDescriptor.of(JAVA_INT), CRITICAL);
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private Libc() {}
+
+    private static MemorySegment find(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    private static MethodHandle plain(String name, MemoryLayout ret, MemoryLayout... args) {
+        return LINKER.downcallHandle(find(name), FunctionDescriptor.of(ret, args), CAPTURE);
+    }
+
+    private static MethodHandle critical(String name, MemoryLayout ret, MemoryLayout... args) {
+        return LINKER.downcallHandle(find(name), FunctionDescriptor.of(ret, args), CAPTURE, CRITICAL);
+    }
+
+    private static MethodHandle variadic(String name, MemoryLayout ret, int firstVariadic, MemoryLayout... args) {
+        return LINKER.downcallHandle(find(name), FunctionDescriptor.of(ret, args), CAPTURE, CRITICAL,
+                Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    private static MemorySegment capture() {
+        return CAPTURE_SEGMENT.get();
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    private static int result(int r, MemorySegment capture) {
+        return r < 0 ? -errno(capture) : r;
+    }
+
+    private static long result(long r, MemorySegment capture) {
+        return r < 0 ? -errno(capture) : r;
+    }
+
+    private static AssertionError linkage(Throwable t) {
+        return new AssertionError("downcall failed to link or invoke", t);
+    }
+
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment c = capture();
+        try {
+            return result((int) SOCKET.invokeExact(c, domain, type, protocol), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int bind(int fd, MemorySegment addr, int addrLen) {
+        MemorySegment c = capture();
+        try {
+            return result((int) BIND.invokeExact(c, fd, addr, addrLen), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int listen(int fd, int backlog) {
+        MemorySegment c = capture();
+        try {
+            return result((int) LISTEN.invokeExact(c, fd, backlog), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param addr a sockaddr buffer or {@link MemorySegment#NULL}; @param addrLen a socklen_t in/out or NULL */
+    public static int accept4(int fd, MemorySegment addr, MemorySegment addrLen, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((int) ACCEPT4.invokeExact(c, fd, addr, addrLen, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int connect(int fd, MemorySegment addr, int addrLen) {
+        MemorySegment c = capture();
+        try {
+            return result((int) CONNECT.invokeExact(c, fd, addr, addrLen), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        MemorySegment c = capture();
+        try {
+            return result((int) GETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
+        MemorySegment c = capture();
+        try {
+            return result((int) SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int getsockname(int fd, MemorySegment addr, MemorySegment addrLen) {
+        MemorySegment c = capture();
+        try {
+            return result((int) GETSOCKNAME.invokeExact(c, fd, addr, addrLen), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int getpeername(int fd, MemorySegment addr, MemorySegment addrLen) {
+        MemorySegment c = capture();
+        try {
+            return result((int) GETPEERNAME.invokeExact(c, fd, addr, addrLen), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int shutdown(int fd, int how) {
+        MemorySegment c = capture();
+        try {
+            return result((int) SHUTDOWN.invokeExact(c, fd, how), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static long read(int fd, MemorySegment buf, long len) {
+        MemorySegment c = capture();
+        try {
+            return result((long) READ.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static long write(int fd, MemorySegment buf, long len) {
+        MemorySegment c = capture();
+        try {
+            return result((long) WRITE.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param iov an array of {@link SocketAbi#IOVEC} */
+    public static long readv(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment c = capture();
+        try {
+            return result((long) READV.invokeExact(c, fd, iov, iovcnt), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param iov an array of {@link SocketAbi#IOVEC} */
+    public static long writev(int fd, MemorySegment iov, int iovcnt) {
+        MemorySegment c = capture();
+        try {
+            return result((long) WRITEV.invokeExact(c, fd, iov, iovcnt), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static long send(int fd, MemorySegment buf, long len, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((long) SEND.invokeExact(c, fd, buf, len, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static long recv(int fd, MemorySegment buf, long len, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((long) RECV.invokeExact(c, fd, buf, len, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int close(int fd) {
+        MemorySegment c = capture();
+        try {
+            return result((int) CLOSE.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int fcntl(int fd, int cmd, int arg) {
+        MemorySegment c = capture();
+        try {
+            return result((int) FCNTL.invokeExact(c, fd, cmd, arg), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        MemorySegment c = capture();
+        try {
+            return result((int) IOCTL_PTR.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param fds room for two ints: the read end, then the write end */
+    public static int pipe2(MemorySegment fds, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((int) PIPE2.invokeExact(c, fds, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int eventfd(int initval, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((int) EVENTFD.invokeExact(c, initval, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param rlimit a {@link #RLIMIT} */
+    public static int getrlimit(int resource, MemorySegment rlimit) {
+        MemorySegment c = capture();
+        try {
+            return result((int) GETRLIMIT.invokeExact(c, resource, rlimit), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param rlimit a {@link #RLIMIT} */
+    public static int setrlimit(int resource, MemorySegment rlimit) {
+        MemorySegment c = capture();
+        try {
+            return result((int) SETRLIMIT.invokeExact(c, resource, rlimit), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int epollCreate1(int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((int) EPOLL_CREATE1.invokeExact(c, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** @param event one {@link EpollAbi#EVENT}, or NULL for EPOLL_CTL_DEL */
+    public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
+        MemorySegment c = capture();
+        try {
+            return result((int) EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** Blocks up to {@code timeoutMs} (-1: forever); linked without critical for that reason. */
+    public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
+        MemorySegment c = capture();
+        try {
+            return result((int) EPOLL_WAIT.invokeExact(c, epfd, events, maxEvents, timeoutMs), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** Blocks up to {@code timeoutMs} (-1: forever); linked without critical for that reason. */
+    public static int poll(MemorySegment fds, long nfds, int timeoutMs) {
+        MemorySegment c = capture();
+        try {
+            return result((int) POLL.invokeExact(c, fds, nfds, timeoutMs), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** getpid(2), a plain downcall: the benchmarks' measure of a system call's cost. */
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** getpid(2) linked with critical(true), for the benchmarks' comparison. */
+    public static int getpidCritical() {
+        try {
+            return (int) GETPID_CRITICAL.invokeExact();
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** The C library's message for an errno; strerror(3) returns static strings for known values. */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(Math.abs(errno));
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package dev.evloop.net;
+
+import dev.evloop.poll.Backend;
+
+class NioTcpSocketTest extends TcpSocketContract {
+    @Override
+    Backend backend() {
+        return Backend.NIO;
+    }
+}
