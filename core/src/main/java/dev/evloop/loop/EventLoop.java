@@ -75,6 +75,7 @@ public final class EventLoop implements AutoCloseable {
         this.now = clock.nanoTime();
         this.timers = new TimerWheel(now, b.wheelSize, errorHandler);
         this.owner = Thread.currentThread();
+        this.poller.confine(owner);
     }
 
     /** A loop on the default backend ({@link Pollers#defaultBackend()}). */
@@ -148,6 +149,7 @@ public final class EventLoop implements AutoCloseable {
         }
         if (runner.compareAndSet(null, Thread.currentThread())) {
             owner = Thread.currentThread(); // queued tasks and closes run here, as the owner
+            poller.confine(owner);
             try {
                 if (state.get() == CLOSING) shutdown();
             } finally {
@@ -224,6 +226,7 @@ public final class EventLoop implements AutoCloseable {
             throw new IllegalStateException(what + "() on closed loop " + name);
         }
         owner = me;
+        poller.confine(me);
     }
 
     private int iterate(long timeoutNanos) {

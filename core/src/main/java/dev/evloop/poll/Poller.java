@@ -48,6 +48,14 @@ public interface Poller extends AutoCloseable {
      */
     void wakeup();
 
+    /**
+     * Confines this poller to {@code thread}: from now on {@link #register}, {@link #poll} and every
+     * {@link Registration} change made on another thread throws an {@link IllegalStateException}
+     * naming both threads. {@code null} lifts the confinement (the default: the caller keeps the
+     * single-thread rule itself). The event loop confines its poller to whichever thread runs it.
+     */
+    void confine(Thread thread);
+
     /** The number of live registrations. */
     int size();
 

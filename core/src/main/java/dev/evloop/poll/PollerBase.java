@@ -33,6 +33,8 @@ abstract sealed class PollerBase implements Poller permits EpollPoller, PollPoll
     /** Guards the wakeup source against {@link #close} from another thread (no write to a closed, reused fd). */
     private final Object wakeupLock = new Object();
     private volatile boolean closed;
+    /** See {@link #confine}; null when unconfined. */
+    private volatile Thread confinedTo;
 
     /** Registrations with staged changes, each once (its {@code dirty} flag). Poller thread only. */
     private Registration[] changes = new Registration[64];
@@ -50,6 +52,7 @@ abstract sealed class PollerBase implements Poller permits EpollPoller, PollPoll
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(trigger, "trigger");
         Events.checkInterest(interest);
+        checkThread("register");
         checkOpen("register");
         int fd = checkSource(source);
         Registration r = new Registration(this, source, fd, nextGeneration++, interest, trigger, attachment);
@@ -62,6 +65,7 @@ abstract sealed class PollerBase implements Poller permits EpollPoller, PollPoll
     @Override
     public final int poll(long timeoutNanos, ReadyHandler handler) throws IOException {
         Objects.requireNonNull(handler, "handler");
+        checkThread("poll");
         checkOpen("poll");
         flush();
         return waitAndDispatch(timeoutNanos, handler);
@@ -82,6 +86,21 @@ abstract sealed class PollerBase implements Poller permits EpollPoller, PollPoll
     /** Called by the backend once it consumed the wakeup signal; later wakeups signal again. */
     final void wakeupConsumed() {
         WAKEUP_PENDING.setVolatile(this, 0);
+    }
+
+    @Override
+    public final void confine(Thread thread) {
+        confinedTo = thread;
+    }
+
+    /** Throws if this poller is confined to another thread. */
+    final void checkThread(String what) {
+        Thread owner = confinedTo;
+        if (owner != null && owner != Thread.currentThread()) {
+            throw new IllegalStateException(what + "() called on thread " + Thread.currentThread().getName()
+                    + "; this " + backend() + " poller belongs to thread " + owner.getName()
+                    + " (post the change to that thread)");
+        }
     }
 
     @Override

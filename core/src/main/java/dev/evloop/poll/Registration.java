@@ -8,8 +8,9 @@ package dev.evloop.poll;
  * next wait, with no system call when the result equals what the kernel already has. A change
  * from READ to WRITE removes READ: interest is a set, replaced whole (seed 000).
  *
- * <p>Threading: every method except the getters' reads from the poller's own thread is a misuse;
- * the poller is single-threaded and this object is part of it.
+ * <p>Threading: this object is part of its single-threaded poller; changing it from another thread
+ * is a misuse, refused with an {@link IllegalStateException} when the poller is
+ * {@linkplain Poller#confine confined} (an event loop's always is).
  *
  * <p>Lifecycle: 1. {@link Poller#register} creates it, valid. 2. Interest, disable, enable any
  * number of times. 3. {@link #cancel} removes it from the kernel at once (before the caller
@@ -167,6 +168,7 @@ public final class Registration {
      */
     public void wouldBlock(int ops) {
         if ((suppressed & ops) != 0 && !cancelled) {
+            poller.checkThread("Registration.wouldBlock");
             suppressed &= ~ops;
             poller.stage(this);
         }
@@ -177,6 +179,7 @@ public final class Registration {
      * is delivered for this registration afterwards, not even one already in the current batch.
      */
     public void cancel() {
+        poller.checkThread("Registration.cancel");
         if (!cancelled) {
             poller.cancel(this);
         }
@@ -187,6 +190,7 @@ public final class Registration {
     }
 
     private void checkValid(String what) {
+        poller.checkThread("Registration." + what);
         if (cancelled) {
             throw new IllegalStateException(what + "() on a cancelled registration: " + this);
         }

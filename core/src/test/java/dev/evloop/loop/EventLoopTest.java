@@ -166,6 +166,31 @@ class EventLoopTest {
     }
 
     @Test
+    void registrationChangesFromAnotherThreadAreRefusedOnceTheLoopRuns() throws Exception {
+        EventLoop loop = EventLoop.open();
+        TcpSocket[] p = Transport.NATIVE.connectedPair(InetAddress.getLoopbackAddress());
+        Registration r = loop.register(p[1], Events.READ, (reg, ready) -> { });
+        r.interest(Events.READ_WRITE); // the creating thread owns the loop until it runs
+        Thread t = loop.start();
+        CountDownLatch running = new CountDownLatch(1);
+        loop.execute(running::countDown);
+        running.await();
+        assertThatThrownBy(() -> r.interest(Events.READ))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Registration.interest()").hasMessageContaining(loop.name());
+        CompletableFuture<Integer> viaTask = new CompletableFuture<>();
+        loop.execute(() -> {
+            r.interest(Events.READ);
+            viaTask.complete(r.interest());
+        });
+        assertThat(viaTask.get(10, TimeUnit.SECONDS)).isEqualTo(Events.READ);
+        loop.close();
+        t.join(10_000);
+        p[0].close();
+        assertThat(p[1].isOpen()).as("owned by the loop, closed with it").isFalse();
+    }
+
+    @Test
     void badArguments() throws Exception {
         try (EventLoop loop = EventLoop.open()) {
             assertThatThrownBy(() -> loop.schedule(-1, TimeUnit.MILLISECONDS, () -> { }))

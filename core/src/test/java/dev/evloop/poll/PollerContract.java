@@ -562,6 +562,41 @@ abstract class PollerContract {
         assertThat(poller.size()).isZero();
     }
 
+    @Test
+    void confinedPollerRefusesChangesFromOtherThreads() throws Exception {
+        TcpSocket[] p = pair();
+        Registration r = poller.register(p[1], READ, Trigger.LEVEL, "server");
+        poller.confine(Thread.currentThread());
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread other = Thread.ofPlatform().name("intruder").start(() -> {
+            for (Runnable misuse : List.<Runnable>of(
+                    () -> r.interest(WRITE),
+                    () -> r.disable(READ),
+                    r::cancel,
+                    () -> {
+                        try {
+                            poller.register(p[0], READ, Trigger.LEVEL, "other");
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    })) {
+                try {
+                    misuse.run();
+                } catch (IllegalStateException e) {
+                    errors.add(e);
+                }
+            }
+        });
+        other.join(5000);
+        assertThat(errors).hasSize(4).allSatisfy(e -> assertThat(e.getMessage())
+                .contains("called on thread intruder").contains(Thread.currentThread().getName()));
+        assertThat(r.isValid()).isTrue();
+        assertThat(r.interest()).isEqualTo(READ);
+        poller.confine(null);
+        Thread.ofPlatform().start(() -> r.interest(WRITE)).join(5000);
+        assertThat(r.interest()).as("unconfined: the caller keeps the rule itself").isEqualTo(WRITE);
+    }
+
     /** A bare descriptor number, for the bad-input cases. */
     record RawFd(int fd) implements Pollable {
         @Override
