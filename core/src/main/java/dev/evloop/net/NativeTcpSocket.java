@@ -329,9 +329,12 @@ final class NativeTcpSocket implements TcpSocket {
         throw new NativeException(call, (int) -r, Addresses.describe(remote));
     }
 
+    /** Grows the iovec array mid-fill: the entries already written are carried over. */
     private void growIov() {
         int capacity = iovCapacity == 0 ? 8 : Math.min(iovCapacity * 2, IOV_MAX);
-        iov = Arena.ofAuto().allocate(SocketAbi.IOVEC, capacity);
+        MemorySegment bigger = Arena.ofAuto().allocate(SocketAbi.IOVEC, capacity);
+        if (iov != null) MemorySegment.copy(iov, 0, bigger, 0, iov.byteSize());
+        iov = bigger;
         iovCapacity = capacity;
     }
 

@@ -317,6 +317,26 @@ abstract class TcpSocketContract {
         assertThatThrownBy(() -> pair[0].write(srcs, 5, 2)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
+    /** More buffers than the first iovec array holds: it grows mid-fill and keeps what it had. */
+    @Test
+    void gatheringWriteOfManyMixedBuffersKeepsEveryByteInOrder() throws IOException {
+        TcpSocket[] pair = pair(LOOPBACK4);
+        ByteBuffer[] srcs = new ByteBuffer[40];
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < srcs.length; i++) {
+            byte[] bytes = new byte[1 + i * 7];
+            java.util.Arrays.fill(bytes, (byte) ('A' + i % 26));
+            srcs[i] = i % 2 == 0 ? ByteBuffer.wrap(bytes) : ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+            expected.writeBytes(bytes);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (ByteBuffer b : srcs) b.rewind();
+            long total = expected.size();
+            assertThat(pair[0].write(srcs, 0, srcs.length)).isEqualTo(total);
+            assertThat(readExactly(pair[1], (int) total)).isEqualTo(expected.toByteArray());
+        }
+    }
+
     /** Direct buffers (one writev) and heap ones (staged natively): a full socket takes a prefix. */
     @ParameterizedTest(name = "direct={0}")
     @ValueSource(booleans = {true, false})
