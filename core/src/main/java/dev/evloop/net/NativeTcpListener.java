@@ -15,13 +15,6 @@ import java.net.InetSocketAddress;
 
 /** A listening socket as a raw descriptor, for the epoll and poll(2) backends. */
 final class NativeTcpListener implements TcpListener {
-    // accept(2) errnos missing from Errno; values from asm-generic/errno.h.
-    private static final int ENONET = 64;
-    private static final int EPROTO = 71;
-    private static final int ENOPROTOOPT = 92;
-    private static final int ENETDOWN = 100;
-    private static final int EHOSTDOWN = 112;
-
     private final int fd;
     private final InetSocketAddress local;
     /** accept4's peer address out-parameters, reused; GC-managed since any thread may own the listener. */
@@ -99,7 +92,7 @@ final class NativeTcpListener implements TcpListener {
      */
     private static boolean abortedConnection(int errno) {
         return switch (errno) {
-            case Errno.ECONNABORTED, ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET,
+            case Errno.ECONNABORTED, Errno.ENETDOWN, Errno.EPROTO, Errno.ENOPROTOOPT, Errno.EHOSTDOWN, Errno.ENONET,
                     Errno.EHOSTUNREACH, Errno.EOPNOTSUPP, Errno.ENETUNREACH -> true;
             default -> false;
         };

@@ -22,11 +22,15 @@ public final class Errno {
     public static final int EMFILE = 24;
     public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
+    public static final int ENONET = 64;
+    public static final int EPROTO = 71;
     public static final int ENOTSOCK = 88;
+    public static final int ENOPROTOOPT = 92;
     public static final int EOPNOTSUPP = 95;
     public static final int EAFNOSUPPORT = 97;
     public static final int EADDRINUSE = 98;
     public static final int EADDRNOTAVAIL = 99;
+    public static final int ENETDOWN = 100;
     public static final int ENETUNREACH = 101;
     public static final int ECONNABORTED = 103;
     public static final int ECONNRESET = 104;
@@ -35,6 +39,7 @@ public final class Errno {
     public static final int ENOTCONN = 107;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
+    public static final int EHOSTDOWN = 112;
     public static final int EHOSTUNREACH = 113;
     public static final int EALREADY = 114;
     public static final int EINPROGRESS = 115;
@@ -47,7 +52,7 @@ public final class Errno {
             "7", "E2BIG", "9", "EBADF", "11", "EAGAIN", "12", "ENOMEM", "13", "EACCES", "14", "EFAULT",
             "16", "EBUSY", "17", "EEXIST", "19", "ENODEV", "20", "ENOTDIR", "21", "EISDIR",
             "22", "EINVAL", "23", "ENFILE", "24", "EMFILE", "27", "EFBIG", "28", "ENOSPC", "29", "ESPIPE",
-            "32", "EPIPE", "38", "ENOSYS", "88", "ENOTSOCK", "89", "EDESTADDRREQ", "90", "EMSGSIZE",
+            "32", "EPIPE", "64", "ENONET", "71", "EPROTO", "38", "ENOSYS", "88", "ENOTSOCK", "89", "EDESTADDRREQ", "90", "EMSGSIZE",
             "91", "EPROTOTYPE", "92", "ENOPROTOOPT", "93", "EPROTONOSUPPORT", "95", "EOPNOTSUPP",
             "97", "EAFNOSUPPORT", "98", "EADDRINUSE", "99", "EADDRNOTAVAIL", "100", "ENETDOWN",
             "101", "ENETUNREACH", "102", "ENETRESET", "103", "ECONNABORTED", "104", "ECONNRESET",

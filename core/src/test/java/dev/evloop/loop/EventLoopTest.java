@@ -10,7 +10,6 @@ import dev.evloop.poll.Events;
 import dev.evloop.poll.Pollable;
 import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
-import dev.evloop.testing.FdLeakCheck;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -25,11 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@ExtendWith(FdLeakCheck.class)
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class EventLoopTest {
 

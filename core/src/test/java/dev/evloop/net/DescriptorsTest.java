@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.evloop.os.NativeException;
 import dev.evloop.os.Platform;
-import dev.evloop.testing.FdLeakCheck;
 import java.io.IOException;
 import java.nio.channels.Pipe;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(FdLeakCheck.class)
 class DescriptorsTest {
     @BeforeEach
     void linuxOnly() {

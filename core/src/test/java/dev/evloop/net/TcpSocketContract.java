@@ -15,7 +15,6 @@ import dev.evloop.poll.Poller;
 import dev.evloop.poll.Pollers;
 import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
-import dev.evloop.testing.FdLeakCheck;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -38,7 +37,6 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,7 +45,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that backend's poller and {@link Transport#forBackend its transport}. Real sockets on 127.0.0.1
  * and ::1; every wait goes through the poller with a deadline, never a sleep.
  */
-@ExtendWith(FdLeakCheck.class)
 abstract class TcpSocketContract {
     static final InetAddress LOOPBACK4 = address("127.0.0.1", 127, 0, 0, 1);
     static final InetAddress LOOPBACK6 = address("::1", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);

@@ -3,16 +3,13 @@ package dev.evloop.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.evloop.poll.Backend;
-import dev.evloop.testing.FdLeakCheck;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@ExtendWith(FdLeakCheck.class)
 class TransportTest {
     @Test
     void forBackendPicksTheSocketsTheBackendCanWatch() {

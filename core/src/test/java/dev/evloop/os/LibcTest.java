@@ -3,17 +3,14 @@ package dev.evloop.os;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.evloop.testing.FdLeakCheck;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The bindings against the real kernel: results, -errno, and the messages built from them. */
-@ExtendWith(FdLeakCheck.class)
 class LibcTest {
 
     @Test

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.evloop.net.TcpSocket;
 import dev.evloop.net.Transport;
-import dev.evloop.testing.FdLeakCheck;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,14 +21,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The {@link Poller} contract, written once; each backend runs it through a three-line subclass.
  * Real TCP sockets on loopback. Waits are bounded; "no event" is checked with a short poll, which
  * is exact on loopback where a write is queued at the peer before it returns.
  */
-@ExtendWith(FdLeakCheck.class)
 abstract class PollerContract {
     private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test class that leaves descriptors open: {@link Descriptors#openCount()} before all of
- * its tests must equal the count after all of them. Use with
- * {@code @ExtendWith(FdLeakCheck.class)}. Linux only (it needs /proc/self/fd); elsewhere it
+ * its tests must equal the count after all of them. Every test class in core gets it through
+ * JUnit's extension autodetection (src/test/resources: junit-platform.properties and
+ * META-INF/services). Linux only (it needs /proc/self/fd); elsewhere it
  * checks nothing.
  *
  * <p>The count after is retried for up to 2 s, because some closes finish asynchronously: a JDK
