@@ -122,6 +122,11 @@ public final class EventLoop implements AutoCloseable {
             throw new RejectedExecutionException("event loop " + name + " is closed");
         }
         tasks.offer(task);
+        if (state.get() != OPEN && tasks.remove(task)) {
+            // close() began between the check and the offer, and its final drain may already be
+            // over: take the task back and refuse it rather than leave it queued forever.
+            throw new RejectedExecutionException("event loop " + name + " is closed");
+        }
         if (!inLoop()) {
             poller.wakeup();
         }
