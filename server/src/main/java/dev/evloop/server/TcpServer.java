@@ -33,6 +33,7 @@ public final class TcpServer implements AutoCloseable {
     private final boolean ownsLoops;
     private final InetSocketAddress address;
     private CompletableFuture<Void> shutdown;
+    private volatile boolean shutdownRequested;
 
     private TcpServer(List<ServerWorker> workers, List<Thread> threads, boolean ownsLoops) throws IOException {
         this.workers = workers;
@@ -101,6 +102,7 @@ public final class TcpServer implements AutoCloseable {
      * backing off after EMFILE, and after shutdown. Any thread (a snapshot).
      */
     public boolean isAccepting() {
+        if (shutdownRequested) return false;
         for (ServerWorker w : workers) {
             if (!w.isAccepting()) return false;
         }
@@ -119,6 +121,7 @@ public final class TcpServer implements AutoCloseable {
      */
     public synchronized CompletableFuture<Void> shutdown(Duration grace) {
         if (shutdown != null) return shutdown;
+        shutdownRequested = true;
         long graceNanos = grace.toNanos();
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (ServerWorker w : workers) {
