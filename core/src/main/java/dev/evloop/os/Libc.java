@@ -93,6 +93,10 @@ public final class Libc {
     private static final MethodHandle EPOLL_CTL = critical("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle EPOLL_WAIT = plain("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle POLL = plain("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle EPOLL_WAIT_UNCAPTURED = LINKER.downcallHandle(find("epoll_wait"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL_UNCAPTURED = LINKER.downcallHandle(find("poll"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETPID = Libc.LINKER.downcallHandle(
             find("getpid"), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID_CRITICAL = Libc.LINKER.downcallHandle(
@@ -376,6 +380,29 @@ public final class Libc {
         MemorySegment c = capture();
         try {
             return result((int) EPOLL_WAIT.invokeExact(c, epfd, events, maxEvents, timeoutMs), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * epoll_wait without errno capture: returns the count, or -1 with the errno lost. The
+     * capturing link slices its capture segment on every call (JDK-8308445's check), and when C2
+     * does not inline that check into a large caller the slice is a 40-byte allocation per wait;
+     * this link has none. Callers redo a failed wait through {@link #epollWait} to learn errno.
+     */
+    public static int epollWaitUncaptured(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
+        try {
+            return (int) EPOLL_WAIT_UNCAPTURED.invokeExact(epfd, events, maxEvents, timeoutMs);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** poll without errno capture; see {@link #epollWaitUncaptured}. */
+    public static int pollUncaptured(MemorySegment fds, long nfds, int timeoutMs) {
+        try {
+            return (int) POLL_UNCAPTURED.invokeExact(fds, nfds, timeoutMs);
         } catch (Throwable t) {
             throw linkage(t);
         }

@@ -148,10 +148,15 @@ final class EpollPoller extends PollerBase {
 
     @Override
     int waitAndDispatch(long timeoutNanos, ReadyHandler handler) throws IOException {
-        int n = Libc.epollWait(epfd, events, maxEvents, timeoutMillis(timeoutNanos));
+        int n = Libc.epollWaitUncaptured(epfd, events, maxEvents, timeoutMillis(timeoutNanos));
         if (n < 0) {
-            if (n == -Errno.EINTR) return 0;
-            throw new NativeException("epoll_wait", -n);
+            // No errno on the allocation-free link: ask again without blocking, capturing it. A
+            // signal (EINTR) does not repeat; an error of the call itself (EBADF, EINVAL) does.
+            n = Libc.epollWait(epfd, events, maxEvents, 0);
+            if (n < 0) {
+                if (n == -Errno.EINTR) return 0;
+                throw new NativeException("epoll_wait", -n);
+            }
         }
         int delivered = 0;
         for (int i = 0; i < n; i++) {

@@ -119,10 +119,14 @@ final class PollPoller extends PollerBase {
     int waitAndDispatch(long timeoutNanos, ReadyHandler handler) throws IOException {
         if (needsCompaction) compact();
         int n = count;
-        int ready = Libc.poll(fds, n, timeoutMillis(timeoutNanos));
+        int ready = Libc.pollUncaptured(fds, n, timeoutMillis(timeoutNanos));
         if (ready < 0) {
-            if (ready == -Errno.EINTR) return 0;
-            throw new NativeException("poll", -ready);
+            // As in EpollPoller: redo without blocking through the errno-capturing link.
+            ready = Libc.poll(fds, n, 0);
+            if (ready < 0) {
+                if (ready == -Errno.EINTR) return 0;
+                throw new NativeException("poll", -ready);
+            }
         }
         int delivered = 0;
         for (int i = 0; i < n && ready > 0; i++) {

@@ -110,6 +110,17 @@ class LibcTest {
     }
 
     @Test
+    void uncapturedWaitsReportFailureAndTheCapturingRetryNamesIt() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(EpollAbi.SIZE * 4, 8);
+            assertThat(Libc.epollWaitUncaptured(65_000, out, 4, 0)).isEqualTo(-1);
+            assertThat(Libc.epollWait(65_000, out, 4, 0)).isEqualTo(-Errno.EBADF);
+            assertThat(Libc.pollUncaptured(out, -1, 0)).isEqualTo(-1);
+            assertThat(Libc.poll(out, -1, 0)).isEqualTo(-Errno.EINVAL);
+        }
+    }
+
+    @Test
     void rlimitReadsTheDescriptorLimit() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rl = arena.allocate(Libc.RLIMIT);
