@@ -1,6 +1,10 @@
-/** The evloop command line: {@code ./evloop demo} and friends. */
+/** The evloop command line: {@code ./evloop demo}, {@code echo-server}, {@code echo-bench}. */
 module dev.evloop.cli {
     requires dev.evloop.core;
+    requires dev.evloop.server;
+    // HdrHistogram 2.2.2 is an automatic module with no Automatic-Module-Name in its manifest:
+    // the name comes from the jar's file name (HdrHistogram-2.2.2.jar), so the jar must keep it.
+    requires HdrHistogram;
     requires info.picocli;
 
     // picocli fills the @Option fields and calls the commands reflectively.

@@ -1,7 +1,6 @@
 package dev.evloop.cli;
 
 import dev.evloop.poll.Backend;
-import dev.evloop.poll.Pollers;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,27 +39,12 @@ final class DemoCommand implements Callable<Integer> {
         if (seconds < 1 || seconds > 3600) throw usage("--seconds must be 1..3600, got " + seconds);
         if (size < 0 || size > 16 << 20) throw usage("--size must be 0..16777216 bytes, got " + size);
         if (connections < 1 || connections > 10_000) throw usage("--connections must be 1..10000, got " + connections);
-        Backend b = backend != null ? backend : Pollers.defaultBackend();
-        b.unavailabilityCause().ifPresent(cause -> {
-            throw usage("backend " + b.name().toLowerCase() + " is unavailable here: " + cause);
-        });
-        long mismatches = EchoDemo.run(b, connections, size, seconds, spec.commandLine().getOut());
-        return mismatches == 0 ? 0 : 1;
+        Backend b = BackendConverter.orDefault(backend, spec.commandLine());
+        return EchoDemo.run(b, connections, size, seconds, spec.commandLine().getOut(), spec.commandLine().getErr())
+                ? 0 : 1;
     }
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
-    }
-
-    /** Accepts epoll, poll, nio in any case, with a message naming the choices otherwise. */
-    static final class BackendConverter implements CommandLine.ITypeConverter<Backend> {
-        @Override
-        public Backend convert(String value) {
-            try {
-                return Backend.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

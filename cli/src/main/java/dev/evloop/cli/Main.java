@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "One event loop over epoll, poll(2) and the JDK Selector, through java.lang.foreign.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class, EchoServerCommand.class, EchoBenchCommand.class, CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @Spec

@@ -31,6 +31,12 @@ class MainTest {
     }
 
     @Test
+    void helpListsTheEchoServerAndTheLoadClient() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("echo-server", "echo-bench");
+    }
+
+    @Test
     void noCommandIsAUsageError() {
         assertThat(run()).isEqualTo(2);
         assertThat(err.toString()).contains("Usage: evloop");

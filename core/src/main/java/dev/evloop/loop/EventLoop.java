@@ -372,6 +372,9 @@ public final class EventLoop implements AutoCloseable {
         if (delay < 0) {
             throw new IllegalArgumentException("negative timer delay: " + delay + " " + unit);
         }
+        if (runner.get() == null) {
+            now = clock.nanoTime(); // outside an iteration (setting up before run): the cached now is stale
+        }
         long deadline = now + unit.toNanos(delay); // toNanos saturates; the sum may still wrap
         return deadline < now ? Long.MAX_VALUE : deadline;
     }

@@ -35,6 +35,8 @@ final class SocketTable {
         /** The last action announced; null when not announced (never, or REMOVE was last). */
         SocketAction announced;
         Object appData;
+        /** The engine's object for this socket (its connection). */
+        Object owner;
         boolean dirty;
         boolean removed;
 

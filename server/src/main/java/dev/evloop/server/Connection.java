@@ -198,6 +198,8 @@ public final class Connection {
 
     void closeGracefully(CloseReason reason) {
         if (closed || closeAfterFlush != null) return;
+        worker.flushStaged(this); // writes made earlier in this onData are still in the loop's staging buffer
+        if (closed) return;
         if (pendingOutput() == 0) {
             closeNow(reason, null);
             return;

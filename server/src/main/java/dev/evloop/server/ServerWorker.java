@@ -298,6 +298,11 @@ final class ServerWorker {
         return true;
     }
 
+    /** Sends what {@code c} staged during its onData now (before it closes, say). */
+    void flushStaged(Connection c) {
+        if (dispatching == c) flushStaging(c);
+    }
+
     private boolean flushStaging(Connection c) {
         if (staging.position() == 0) return true;
         int n = staging.position();

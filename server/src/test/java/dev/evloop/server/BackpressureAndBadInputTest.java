@@ -83,6 +83,28 @@ class BackpressureAndBadInputTest {
     }
 
     @Test
+    void closeRightAfterWriteInsideOnDataStillSendsTheWrite() throws Exception {
+        RecordingHandler.Log log = new RecordingHandler.Log();
+        Handler replyAndClose = (c, in) -> {
+            byte[] reply = new byte[in.remaining()];
+            in.get(reply);
+            c.write(ByteBuffer.wrap(reply));
+            c.close();
+        };
+        try (EventLoop loop = EventLoop.open()) {
+            TcpServer server = TcpServer.attach(loop, ServerConfig.builder().build(), () -> log.wrap(replyAndClose));
+            try (Socket s = AcceptLimitAndTimeoutTest.connect(server)) {
+                AcceptLimitAndTimeoutTest.runUntil(loop, () -> log.opened.size() == 1);
+                Frames.send(s, "last words".getBytes());
+                AcceptLimitAndTimeoutTest.runUntil(loop, () -> log.closed.size() == 1);
+                assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("last words");
+                assertThat(log.reasons()).containsExactly(CloseReason.LOCAL);
+            }
+            server.shutdown(Duration.ZERO);
+        }
+    }
+
+    @Test
     void negativeAndOversizedLengthsCloseThatConnectionOnly() throws Exception {
         RecordingHandler.Log log = new RecordingHandler.Log();
         try (EventLoop loop = EventLoop.open()) {

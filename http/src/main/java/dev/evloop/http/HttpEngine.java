@@ -1,0 +1,589 @@
+package dev.evloop.http;
+
+import dev.evloop.http.codec.ParserLimits;
+import dev.evloop.loop.Clock;
+import dev.evloop.loop.TimerWheel;
+import dev.evloop.net.TcpSocket;
+import dev.evloop.net.Transport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP client engine: a multi handle in the spirit of libcurl's multi-socket API. It owns no
+ * thread and no poller. The application adds {@link Transfer}s; the engine says which sockets to
+ * watch through the {@link SocketCallback} (IN / OUT / INOUT / REMOVE, changes only, REMOVE before
+ * close) and when to call back through the {@link TimerCallback}; the application calls
+ * {@link #socketAction} when a socket is ready and {@link #timeoutAction} when the deadline
+ * passes. Any event loop can drive it: evloop's own ({@code dev.evloop.http.driver.LoopDriver}),
+ * a JDK Selector loop, or a raw epoll loop.
+ *
+ * <p>Each driving call, in order: 1. do the work (I/O, timers); 2. deliver finished transfers
+ * (their listeners may add and remove transfers); 3. announce the socket changes; 4. announce the
+ * new deadline if it moved; 5. in checking mode, verify the table against what the application
+ * was told.
+ *
+ * <p>Threading: one thread at a time drives the engine (any thread; the facade uses its loop's).
+ * Calling {@link #add}, {@link #remove}, {@link #socketAction} or {@link #timeoutAction} from
+ * inside the socket or timer callback is rejected with an {@link IllegalStateException}: those
+ * callbacks only record what to watch. Transfer listeners may call {@link #add} and
+ * {@link #remove}. {@link #assign} is allowed anywhere.
+ *
+ * <p>Not yet here (see the project's issues): TLS, redirects, content decoding, streamed uploads,
+ * name resolution off the driving thread (names other than IP literals and {@code localhost} are
+ * resolved with a blocking lookup).
+ */
+public final class HttpEngine {
+    private final SocketTable table;
+    private final ContractChecker checker;
+    private final TimerCallback timerCallback;
+    private final Transport transport;
+    private final Clock clock;
+    private final TimerWheel timers;
+    private final ParserLimits limits;
+    private final long connectTimeoutNanos;
+    private final long idleTimeoutNanos;
+    private final long totalTimeoutNanos;
+    private final long keepAliveNanos;
+    private final int maxPerHost;
+    private final int maxTotal;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+
+    private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
+    private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
+    private boolean closed;
+    private final Map<String, Integer> perHost = new HashMap<>();
+    private int total;
+    private final ArrayDeque<Transfer> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Transfer> finished = new ArrayDeque<>();
+    private final ArrayDeque<TransferResult> results = new ArrayDeque<>();
+    private int running;
+    private long generations;
+    private long announcedDeadline = Long.MIN_VALUE;
+    private int depth;
+    private boolean inCallback;
+
+    private HttpEngine(Builder b) {
+        SocketCallback cb = Objects.requireNonNull(b.socketCallback, "socketCallback");
+        this.checker = b.checking ? new ContractChecker(cb) : null;
+        this.table = new SocketTable(checker != null ? checker : cb);
+        this.timerCallback = Objects.requireNonNull(b.timerCallback, "timerCallback");
+        this.transport = b.transport;
+        this.clock = b.clock;
+        this.timers = new TimerWheel(clock.nanoTime(), 4096, e -> {
+            throw new AssertionError("engine timer task failed", e);
+        });
+        this.limits = b.limits;
+        this.connectTimeoutNanos = b.connectTimeout.toNanos();
+        this.idleTimeoutNanos = b.idleTimeout.toNanos();
+        this.totalTimeoutNanos = b.totalTimeout == null ? 0 : b.totalTimeout.toNanos();
+        this.keepAliveNanos = b.keepAlive.toNanos();
+        this.maxPerHost = b.maxPerHost;
+        this.maxTotal = b.maxTotal;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------- the application's calls
+
+    /** Starts {@code t} (queued while the connection limits are reached). */
+    public void add(Transfer t) {
+        enter("add");
+        try {
+            if (t.state != Transfer.State.NEW) throw new IllegalStateException("transfer already added: " + t);
+            t.state = Transfer.State.QUEUED;
+            t.addedNanos = clock.nanoTime();
+            running++;
+            if (closed) {
+                finish(t, null, new IllegalStateException("engine is closed; " + t.request() + " not started"), false);
+                return;
+            }
+            long total = t.request().timeout() != null ? t.request().timeout().toNanos() : totalTimeoutNanos;
+            if (total > 0) {
+                t.totalTimer = timers.schedule(t.addedNanos + total, () -> fail(t, new HttpTimeoutException(
+                        "timed out after " + TimeUnit.NANOSECONDS.toMillis(total) + " ms in total (" + t.state
+                                + ") for " + t.request())));
+            }
+            start(t);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Stops {@code t}; it completes with a {@link CancellationException}. False if already done. */
+    public boolean remove(Transfer t) {
+        enter("remove");
+        try {
+            if (t.state == Transfer.State.DONE || t.state == Transfer.State.NEW) return false;
+            fail(t, new CancellationException("transfer removed: " + t.request()));
+            return true;
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * A socket is ready. {@code events} are {@link dev.evloop.poll.Events} bits; 0 means unknown
+     * (the engine then tries reading and writing). An event for a socket already removed is
+     * ignored (in checking mode it is a violation).
+     */
+    public void socketAction(SocketHandle socket, int events) {
+        enter("socketAction");
+        try {
+            if (checker != null) checker.beforeDrive(socket, events);
+            SocketTable.Entry e = table.get(socket);
+            if (e != null) ((Http1Connection) e.owner).onReady(events);
+        } finally {
+            exit();
+        }
+    }
+
+    /** The deadline last announced through the {@link TimerCallback} passed. */
+    public void timeoutAction() {
+        enter("timeoutAction");
+        try {
+            if (checker != null) checker.timeout();
+            announcedDeadline = Long.MIN_VALUE; // the application's timer fired: announce the next one anew
+            timers.expire(clock.nanoTime());
+        } finally {
+            exit();
+        }
+    }
+
+    /** Attaches the application's object to a socket; passed to later socket callbacks. */
+    public void assign(SocketHandle socket, Object data) {
+        SocketTable.Entry e = table.get(socket);
+        if (e == null) throw new IllegalArgumentException("not a live socket of this engine: " + socket);
+        e.appData = data;
+    }
+
+    /**
+     * Fails every transfer still running with a {@link CancellationException} and closes every
+     * connection (REMOVE first). Later {@link #add}s fail at once. Idempotent.
+     */
+    public void close() {
+        enter("close");
+        try {
+            closed = true;
+            for (Transfer t : new ArrayDeque<>(waiting)) fail(t, new CancellationException("engine closed"));
+            for (Http1Connection c : new ArrayDeque<>(open)) {
+                if (c.current != null) fail(c.current, new CancellationException("engine closed")); else closeConnection(c);
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /** The next finished transfer's result, or null (libcurl's curl_multi_info_read). */
+    public TransferResult nextResult() {
+        return results.poll();
+    }
+
+    /** Transfers added and not yet finished. */
+    public int running() {
+        return running;
+    }
+
+    /** Open connections (busy or idle). */
+    public int connections() {
+        return total;
+    }
+
+    /** Socket announcements made so far, for one action. */
+    public long announcements(SocketAction action) {
+        return table.announcements(action);
+    }
+
+    // ---------------------------------------------------------------- driving-call frame
+
+    private void enter(String what) {
+        if (inCallback) {
+            throw new IllegalStateException("HttpEngine." + what + "() called from inside the socket or timer "
+                    + "callback; those callbacks only record what to watch: call the engine from the loop");
+        }
+        depth++;
+    }
+
+    private void exit() {
+        if (depth == 1) {
+            try {
+                finishDrive();
+            } finally {
+                depth--;
+            }
+        } else {
+            depth--;
+        }
+    }
+
+    private void finishDrive() {
+        Transfer t;
+        while ((t = finished.poll()) != null) {
+            results.add(t.result);
+            try {
+                t.listener().onComplete(t.result);
+            } catch (RuntimeException e) {
+                System.getLogger("dev.evloop.http").log(System.Logger.Level.WARNING,
+                        "transfer listener failed for " + t, e);
+            }
+        }
+        inCallback = true;
+        try {
+            table.flush();
+            long next = timers.nextDeadlineNanos();
+            if (next == Long.MAX_VALUE) {
+                if (announcedDeadline != Long.MAX_VALUE) {
+                    announcedDeadline = Long.MAX_VALUE;
+                    timerCallback.onTimer(TimerCallback.NONE);
+                }
+            } else if (next != announcedDeadline) {
+                announcedDeadline = next;
+                long delay = next - clock.nanoTime();
+                timerCallback.onTimer(delay <= 0 ? 0 : (delay + 999_999) / 1_000_000);
+            }
+        } finally {
+            inCallback = false;
+        }
+        if (checker != null) checker.verify(table);
+    }
+
+    // ---------------------------------------------------------------- transfers and connections
+
+    SocketTable table() {
+        return table;
+    }
+
+    ByteBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    private static String origin(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
+    }
+
+    private void start(Transfer t) {
+        URI uri = t.request().uri();
+        if (uri.getScheme().equalsIgnoreCase("https")) {
+            fail(t, new IOException("https is not supported yet by this engine (TLS comes with a later release): " + uri));
+            return;
+        }
+        String origin = origin(uri);
+        Http1Connection c = takeIdle(origin);
+        try {
+            if (c != null) {
+                c.start(t);
+            } else if (perHost.getOrDefault(origin, 0) < maxPerHost && total < maxTotal) {
+                open(origin, uri, t);
+            } else {
+                t.state = Transfer.State.QUEUED;
+                waiting.add(t);
+            }
+        } catch (IOException e) {
+            if (t.connection != null) failConnection(t.connection, e); else fail(t, e);
+        }
+    }
+
+    private void open(String origin, URI uri, Transfer t) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(resolve(uri.getHost()), Integer.parseInt(origin.substring(origin.lastIndexOf(':') + 1)));
+        TcpSocket socket;
+        try {
+            socket = transport.connect(address);
+        } catch (IOException e) {
+            throw new IOException("connect to " + address + " for " + t.request() + ": " + e.getMessage(), e);
+        }
+        SocketHandle handle = new SocketHandle(socket, ++generations);
+        Http1Connection c = new Http1Connection(this, origin, socket, handle, table.add(handle), limits);
+        perHost.merge(origin, 1, Integer::sum);
+        total++;
+        open.add(c);
+        c.connectTimer = timers.schedule(clock.nanoTime() + connectTimeoutNanos, () -> {
+            c.connectTimer = 0;
+            if (!c.connected) failConnection(c, new HttpTimeoutException("connect to " + address + " timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
+        });
+        c.start(t);
+        armIdle(t);
+    }
+
+    /** IP literals and localhost without a lookup; other names with a blocking one (see class doc). */
+    private static InetAddress resolve(String host) throws UnknownHostException {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) return InetAddress.getLoopbackAddress();
+        return InetAddress.getByName(h);
+    }
+
+    void connected(Http1Connection c) {
+        if (c.connectTimer != 0) {
+            timers.cancel(c.connectTimer);
+            c.connectTimer = 0;
+        }
+    }
+
+    private Http1Connection takeIdle(String origin) {
+        ArrayDeque<Http1Connection> q = idle.get(origin);
+        if (q == null) return null;
+        Http1Connection c;
+        while ((c = q.pollLast()) != null) { // most recently used first: least likely to be closed
+            timers.cancel(c.idleTimer);
+            c.idleTimer = 0;
+            if (alive(c)) return c;
+            closeConnection(c);
+        }
+        return null;
+    }
+
+    /** An idle connection is dead if the server closed it (EOF or reset) or sent bytes unasked. */
+    private boolean alive(Http1Connection c) {
+        ByteBuffer probe = ByteBuffer.allocate(1);
+        try {
+            return c.socket.read(probe) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    void interest(Transfer t, int interest) {
+        if (t.interest == interest) return;
+        table.change(t.connection.entry, t.interest, interest);
+        t.interest = interest;
+    }
+
+    /** Bytes moved for {@code t}: its idle timeout starts over. */
+    void progress(Transfer t) {
+        if (t.idleTimer != 0) timers.reschedule(t.idleTimer, clock.nanoTime() + idleTimeoutNanos);
+    }
+
+    private void armIdle(Transfer t) {
+        if (idleTimeoutNanos > 0 && t.idleTimer == 0) {
+            t.idleTimer = timers.schedule(clock.nanoTime() + idleTimeoutNanos, () -> {
+                t.idleTimer = 0;
+                fail(t, new HttpTimeoutException("no bytes for " + TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos)
+                        + " ms (" + t.state + ") for " + t.request()));
+            });
+        }
+    }
+
+    /** The response to {@code t} is complete: finish it, keep or close the connection. */
+    void completeExchange(Http1Connection c, Transfer t) {
+        boolean reused = c.exchanges > 0;
+        detach(c, t);
+        c.exchanges++;
+        byte[] body = t.body != null ? t.body.toByteArray() : new byte[0];
+        HttpResponse response = new HttpResponse(t.status, t.version, t.headers.build(), body,
+                t.trailers != null ? t.trailers.build() : HttpHeaders.empty());
+        finish(t, response, null, reused);
+        if (c.keepAlive()) {
+            idle.computeIfAbsent(c.origin, k -> new ArrayDeque<>()).addLast(c);
+            c.idleTimer = timers.schedule(clock.nanoTime() + keepAliveNanos, () -> {
+                c.idleTimer = 0;
+                ArrayDeque<Http1Connection> q = idle.get(c.origin);
+                if (q != null && q.remove(c)) closeConnection(c);
+            });
+        } else {
+            closeConnection(c);
+        }
+        startWaiting();
+    }
+
+    /**
+     * A reused connection that turns out dead before any response byte (the server closed it while
+     * idle): send an idempotent request once more on a fresh connection. True if it did.
+     */
+    boolean retryIfDead(Http1Connection c, Transfer t, IOException cause) {
+        if (c.exchanges == 0 || t.retried || t.responseStarted || c.messageStarted() || !t.request().isIdempotent()) {
+            return false;
+        }
+        t.retried = true;
+        detach(c, t);
+        closeConnection(c);
+        t.state = Transfer.State.QUEUED;
+        start(t);
+        return true;
+    }
+
+    void failConnection(Http1Connection c, Exception cause) {
+        Transfer t = c.current;
+        if (t != null) {
+            detach(c, t);
+            fail(t, cause);
+        }
+        closeConnection(c);
+        startWaiting();
+    }
+
+    private void detach(Http1Connection c, Transfer t) {
+        table.leave(c.entry, t.interest);
+        t.interest = 0;
+        t.connection = null;
+        c.current = null;
+    }
+
+    /** REMOVE is announced before the socket is closed: the number may be reused at once. */
+    void closeConnection(Http1Connection c) {
+        if (c.closed) return;
+        c.closed = true;
+        if (c.current != null) detach(c, c.current);
+        if (c.idleTimer != 0) timers.cancel(c.idleTimer);
+        if (c.connectTimer != 0) timers.cancel(c.connectTimer);
+        ArrayDeque<Http1Connection> q = idle.get(c.origin);
+        if (q != null) q.remove(c);
+        table.remove(c.entry);
+        c.handle.markClosed();
+        try {
+            c.socket.close();
+        } catch (IOException ignored) {
+            // nothing left to lose on a connection being discarded
+        }
+        perHost.merge(c.origin, -1, Integer::sum);
+        total--;
+        open.remove(c);
+    }
+
+    private void startWaiting() {
+        for (Iterator<Transfer> it = waiting.iterator(); it.hasNext(); ) {
+            Transfer t = it.next();
+            String origin = origin(t.request().uri());
+            boolean idleReady = idle.containsKey(origin) && !idle.get(origin).isEmpty();
+            if (idleReady || (perHost.getOrDefault(origin, 0) < maxPerHost && total < maxTotal)) {
+                it.remove();
+                start(t);
+            }
+        }
+    }
+
+    private void fail(Transfer t, Throwable error) {
+        if (t.state == Transfer.State.DONE) return;
+        Http1Connection c = t.connection;
+        if (c != null) {
+            detach(c, t);
+            closeConnection(c); // mid-exchange: its framing is lost
+            startWaiting();
+        } else {
+            waiting.remove(t);
+        }
+        finish(t, null, error, false);
+    }
+
+    private void finish(Transfer t, HttpResponse response, Throwable error, boolean reused) {
+        t.state = Transfer.State.DONE;
+        if (t.totalTimer != 0) timers.cancel(t.totalTimer);
+        if (t.idleTimer != 0) timers.cancel(t.idleTimer);
+        t.totalTimer = 0;
+        t.idleTimer = 0;
+        running--;
+        t.result = new TransferResult(t, response, error, t.addedNanos, clock.nanoTime(), reused);
+        finished.add(t);
+    }
+
+    /** Options for {@link HttpEngine}. The two callbacks are required. */
+    public static final class Builder {
+        private SocketCallback socketCallback;
+        private TimerCallback timerCallback;
+        private Transport transport = Transport.NATIVE;
+        private Clock clock = Clock.system();
+        private boolean checking;
+        private ParserLimits limits = ParserLimits.DEFAULT;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration totalTimeout;
+        private Duration keepAlive = Duration.ofSeconds(60);
+        private int maxPerHost = 8;
+        private int maxTotal = Integer.MAX_VALUE;
+
+        private Builder() {}
+
+        public Builder socketCallback(SocketCallback cb) {
+            this.socketCallback = cb;
+            return this;
+        }
+
+        public Builder timerCallback(TimerCallback cb) {
+            this.timerCallback = cb;
+            return this;
+        }
+
+        /** NATIVE (descriptors, for epoll/poll loops) or NIO (channels, for a JDK Selector loop). */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Verify the socket contract at every call (see {@link ContractViolation}); tests keep it on. */
+        public Builder checking(boolean on) {
+            this.checking = on;
+            return this;
+        }
+
+        public Builder parserLimits(ParserLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive(d, "connectTimeout");
+            return this;
+        }
+
+        /** No bytes in either direction for this long fails the transfer. */
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = positive(d, "idleTimeout");
+            return this;
+        }
+
+        /** The default total time per transfer, queueing included (none by default). */
+        public Builder totalTimeout(Duration d) {
+            this.totalTimeout = positive(d, "totalTimeout");
+            return this;
+        }
+
+        /** How long an idle connection is kept for reuse. */
+        public Builder keepAlive(Duration d) {
+            this.keepAlive = positive(d, "keepAlive");
+            return this;
+        }
+
+        /** Connections per origin at most (libcurl's MAX_HOST_CONNECTIONS); more transfers wait. */
+        public Builder maxConnectionsPerHost(int n) {
+            if (n <= 0) throw new IllegalArgumentException("maxConnectionsPerHost must be positive, got " + n);
+            this.maxPerHost = n;
+            return this;
+        }
+
+        /** Connections in all at most (libcurl's MAX_TOTAL_CONNECTIONS); more transfers wait. */
+        public Builder maxConnections(int n) {
+            if (n <= 0) throw new IllegalArgumentException("maxConnections must be positive, got " + n);
+            this.maxTotal = n;
+            return this;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
+            return d;
+        }
+
+        public HttpEngine build() {
+            return new HttpEngine(this);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.evloop.http;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Objects;
+
+/**
+ * One request and what becomes of it, added to an {@link HttpEngine}. A transfer either collects
+ * the response body into its {@link HttpResponse} ({@link #collecting}) or hands it to its
+ * listener as it arrives ({@link #streaming}).
+ *
+ * <p>Lifecycle: 1. new 2. added (queued until a connection is free) 3. connecting 4. sending
+ * 5. receiving 6. done, with a {@link TransferResult} delivered once. Engine-thread state only.
+ */
+public final class Transfer {
+    enum State { NEW, QUEUED, CONNECTING, SENDING, RECEIVING, DONE }
+
+    private final HttpRequest request;
+    private final TransferListener listener;
+    private final boolean collect;
+    private Object attachment;
+
+    // Engine state (engine thread only).
+    State state = State.NEW;
+    Http1Connection connection;
+    /** The interest this transfer last reported to the socket table for its connection. */
+    int interest;
+    long addedNanos;
+    long totalTimer;
+    long idleTimer;
+    boolean retried;
+    boolean responseStarted;
+    int status;
+    String version;
+    HttpHeaders.Builder headers;
+    HttpHeaders.Builder trailers;
+    ByteArrayOutputStream body;
+    TransferResult result;
+
+    private Transfer(HttpRequest request, TransferListener listener, boolean collect) {
+        this.request = Objects.requireNonNull(request, "request");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.collect = collect;
+    }
+
+    /** The body is gathered into {@link HttpResponse#body()}. */
+    public static Transfer collecting(HttpRequest request, TransferListener listener) {
+        return new Transfer(request, listener, true);
+    }
+
+    /** The body goes to {@link TransferListener#onBody} as it arrives; the response's body is empty. */
+    public static Transfer streaming(HttpRequest request, TransferListener listener) {
+        return new Transfer(request, listener, false);
+    }
+
+    public HttpRequest request() {
+        return request;
+    }
+
+    TransferListener listener() {
+        return listener;
+    }
+
+    boolean collects() {
+        return collect;
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object attachment) {
+        this.attachment = attachment;
+    }
+
+    /** The result once done, else null. */
+    public TransferResult result() {
+        return result;
+    }
+
+    public boolean isDone() {
+        return state == State.DONE;
+    }
+
+    @Override
+    public String toString() {
+        return "Transfer[" + request + ", " + state + "]";
+    }
+}

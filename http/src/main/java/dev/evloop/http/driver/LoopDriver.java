@@ -1,0 +1,88 @@
+package dev.evloop.http.driver;
+
+import dev.evloop.http.HttpEngine;
+import dev.evloop.http.SocketAction;
+import dev.evloop.http.SocketCallback;
+import dev.evloop.http.SocketHandle;
+import dev.evloop.http.TimerCallback;
+import dev.evloop.loop.EventLoop;
+import dev.evloop.poll.Registration;
+import dev.evloop.poll.Trigger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives an {@link HttpEngine} on evloop's {@link EventLoop}: the adapter an application would
+ * otherwise write for its own loop, about forty lines.
+ *
+ * <ol>
+ *   <li>Socket callback: IN / OUT / INOUT registers the socket (first time) or changes its
+ *       interest; the {@link Registration} is attached to the socket with
+ *       {@link HttpEngine#assign}, so it comes back with every later callback. REMOVE cancels
+ *       the registration; the engine closes the socket right after.
+ *   <li>Timer callback: one loop timer, moved or cancelled as the deadline moves; when it fires,
+ *       {@link HttpEngine#timeoutAction}.
+ *   <li>Readiness: {@link HttpEngine#socketAction} with the ready bits.
+ * </ol>
+ *
+ * <p>Loop thread only, like the engine it drives. Create it, then build the engine with
+ * {@link #socketCallback()} and {@link #timerCallback()}, then {@link #bind} it.
+ */
+public final class LoopDriver {
+    private final EventLoop loop;
+    private HttpEngine engine;
+    private long timer;
+
+    public LoopDriver(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    public void bind(HttpEngine engine) {
+        this.engine = engine;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public SocketCallback socketCallback() {
+        return this::onSocket;
+    }
+
+    public TimerCallback timerCallback() {
+        return this::onTimer;
+    }
+
+    private void onSocket(SocketHandle socket, SocketAction action, Object data) {
+        Registration r = (Registration) data;
+        if (action == SocketAction.REMOVE) {
+            if (r != null) r.cancel();
+            return;
+        }
+        if (r != null && r.isValid()) {
+            r.interest(action.interest());
+            return;
+        }
+        try {
+            r = loop.register(socket.pollable(), action.interest(), Trigger.LEVEL,
+                    (reg, ready) -> engine.socketAction(socket, ready));
+        } catch (IOException e) {
+            throw new UncheckedIOException("registering " + socket, e);
+        }
+        engine.assign(socket, r);
+    }
+
+    private void onTimer(long delayMillis) {
+        if (timer != 0) {
+            loop.cancelTimer(timer);
+            timer = 0;
+        }
+        if (delayMillis >= 0) {
+            timer = loop.schedule(delayMillis, TimeUnit.MILLISECONDS, () -> {
+                timer = 0;
+                engine.timeoutAction();
+            });
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.evloop.http;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/** A Jetty 12 server on loopback with the routes the engine tests use; counts connections. */
+final class JettyFixture implements AutoCloseable {
+    final Server server = new Server();
+    final ServerConnector connector = new ServerConnector(server);
+    final AtomicInteger opened = new AtomicInteger();
+
+    JettyFixture() throws Exception {
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                opened.incrementAndGet();
+            }
+        });
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                String path = Request.getPathInContext(request);
+                String[] parts = path.split("/");
+                switch (parts.length > 1 ? parts[1] : "") {
+                    case "hello" -> Content.Sink.write(response, true, "hello", callback);
+                    case "bytes" -> {
+                        int n = Integer.parseInt(parts[2]);
+                        byte[] b = new byte[n];
+                        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
+                        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, n);
+                        response.write(true, ByteBuffer.wrap(b), callback);
+                    }
+                    case "chunked" -> {
+                        // No Content-Length and two writes: Jetty sends chunked.
+                        response.write(false, utf8("first,"), Callback.from(
+                                () -> response.write(true, utf8("second"), callback), callback::failed));
+                    }
+                    case "echo" -> {
+                        ByteBuffer body = Content.Source.asByteBuffer(request);
+                        response.write(true, body, callback);
+                    }
+                    case "status" -> {
+                        response.setStatus(Integer.parseInt(parts[2]));
+                        Content.Sink.write(response, true, "status " + parts[2], callback);
+                    }
+                    case "delay" -> {
+                        Thread.sleep(Long.parseLong(parts[2]));
+                        Content.Sink.write(response, true, "late", callback);
+                    }
+                    case "truncated" -> {
+                        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 1000);
+                        response.write(false, utf8("only part of it"), Callback.from(
+                                () -> callback.failed(new RuntimeException("cut short on purpose")), callback::failed));
+                    }
+                    default -> {
+                        response.setStatus(404);
+                        Content.Sink.write(response, true, "no route " + path, callback);
+                    }
+                }
+                return true;
+            }
+        });
+        server.start();
+    }
+
+    static ByteBuffer utf8(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + path);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
