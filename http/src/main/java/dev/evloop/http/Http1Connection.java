@@ -69,11 +69,11 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     private void send(Transfer t) throws IOException {
         t.state = Transfer.State.SENDING;
-        HttpRequest r = t.request();
+        HttpRequest r = t.current;
         byte[] body = r.body();
         long length = body == null ? (needsZeroLength(r.method()) ? 0 : Http1RequestEncoder.NO_BODY) : body.length;
         out.clear();
-        out = Http1RequestEncoder.encodeHead(out, r.method(), r.uri(), r.headers(), length);
+        out = Http1RequestEncoder.encodeHead(out, r.method(), r.uri(), engine.headersToSend(r), length);
         if (body != null) {
             if (out.remaining() < body.length) {
                 out = ByteBuffer.allocate(out.position() + body.length).put(out.flip());
@@ -124,6 +124,8 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             engine.failConnection(this, e);
         } catch (IOException e) {
             if (!engine.retryIfDead(this, t, e)) engine.failConnection(this, e);
+        } catch (java.io.UncheckedIOException e) {
+            engine.failConnection(this, e.getCause()); // from a parser callback, e.g. a bad gzip stream
         } catch (RuntimeException e) {
             engine.failConnection(this, e);
         }
@@ -192,25 +194,56 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     public void onHeadersComplete(BodyFraming framing, long contentLength) {
         Transfer t = current;
         t.responseStarted = true;
+        HttpHeaders head = t.headers.build();
+        t.discarding = engine.isRedirect(t, head);
+        if (t.discarding) return; // the body of a redirect we follow is read and dropped
+        t.decoder = engine.decoderFor(head);
         if (t.collects()) {
             t.body = new ByteArrayOutputStream(contentLength > 0 ? (int) Math.min(contentLength, 1 << 20) : 256);
         }
-        t.listener().onResponseHead(t, t.status, t.headers.build());
+        t.listener().onResponseHead(t, t.status, head);
     }
 
     @Override
     public void onBody(ByteBuffer body) {
         Transfer t = current;
-        if (t.collects()) {
-            if (body.hasArray()) {
-                t.body.write(body.array(), body.arrayOffset() + body.position(), body.remaining());
-            } else {
-                byte[] copy = new byte[body.remaining()];
-                body.get(copy);
-                t.body.write(copy, 0, copy.length);
-            }
+        if (t.discarding) return; // a redirect's body
+        if (t.decoder == null) {
+            deliver(t, body);
+            return;
+        }
+        ByteBuffer decoded = engine.decodeBuffer();
+        try {
+            boolean full;
+            do {
+                int before = body.position();
+                decoded.clear();
+                t.decoder.decode(body, decoded); // "call again while out came back full"
+                full = !decoded.hasRemaining();
+                decoded.flip();
+                if (decoded.hasRemaining()) {
+                    deliver(t, decoded);
+                } else if (body.position() == before && body.hasRemaining()) {
+                    throw new dev.evloop.http.codec.ContentDecodingException("content decoder made no progress");
+                }
+            } while (body.hasRemaining() || full);
+        } catch (dev.evloop.http.codec.ContentDecodingException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deliver(Transfer t, ByteBuffer bytes) {
+        if (!t.collects()) {
+            t.listener().onBody(t, bytes);
+            return;
+        }
+        if (bytes.hasArray()) {
+            t.body.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+            bytes.position(bytes.limit());
         } else {
-            t.listener().onBody(t, body);
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            t.body.write(copy, 0, copy.length);
         }
     }
 

@@ -132,6 +132,18 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
+        /** Follow up to {@code max} redirects (0: none, the default). */
+        public Builder followRedirects(int max) {
+            engine.followRedirects(max);
+            return this;
+        }
+
+        /** Ask for and decode gzip/deflate bodies (default on). */
+        public Builder decodeContent(boolean on) {
+            engine.decodeContent(on);
+            return this;
+        }
+
         /** Verify the socket contract at every engine call (tests keep it on). */
         public Builder checking(boolean on) {
             engine.checking(on);

@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * callbacks only record what to watch. Transfer listeners may call {@link #add} and
  * {@link #remove}. {@link #assign} is allowed anywhere.
  *
- * <p>Not yet here (see the project's issues): TLS, redirects, content decoding, streamed uploads,
+ * <p>Not yet here (see the project's issues): TLS, streamed uploads, Expect: 100-continue, pause/resume,
  * name resolution off the driving thread (names other than IP literals and {@code localhost} are
  * resolved with a blocking lookup).
  */
@@ -60,6 +60,10 @@ public final class HttpEngine {
     private final int maxPerHost;
     private final int maxTotal;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
+    private final int maxRedirects;
+    private final boolean decodeContent;
+    private final dev.evloop.http.codec.ContentDecoder.Limits decoderLimits;
 
     private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
@@ -92,6 +96,9 @@ public final class HttpEngine {
         this.keepAliveNanos = b.keepAlive.toNanos();
         this.maxPerHost = b.maxPerHost;
         this.maxTotal = b.maxTotal;
+        this.maxRedirects = b.maxRedirects;
+        this.decodeContent = b.decodeContent;
+        this.decoderLimits = b.decoderLimits;
     }
 
     public static Builder builder() {
@@ -271,6 +278,33 @@ public final class HttpEngine {
         return readBuffer;
     }
 
+    ByteBuffer decodeBuffer() {
+        return decodeBuffer;
+    }
+
+    /** The request's headers plus what the engine adds: Accept-Encoding when it decodes. */
+    HttpHeaders headersToSend(HttpRequest r) {
+        if (!decodeContent || r.headers().contains("Accept-Encoding")) return r.headers();
+        return r.headers().toBuilder().add("Accept-Encoding", "gzip, deflate").build();
+    }
+
+    /** A decoder for a gzip or deflate body (libcurl's CURLOPT_ACCEPT_ENCODING); null otherwise. */
+    dev.evloop.http.codec.ContentDecoder decoderFor(HttpHeaders head) {
+        if (!decodeContent) return null;
+        String coding = head.first("Content-Encoding").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
+        if (coding.isEmpty() || coding.equals("identity") || !dev.evloop.http.codec.ContentDecoder.supports(coding)) {
+            return null;
+        }
+        return dev.evloop.http.codec.ContentDecoder.forCoding(coding, decoderLimits);
+    }
+
+    /** True if this response is a redirect the engine will follow (its body is then dropped). */
+    boolean isRedirect(Transfer t, HttpHeaders head) {
+        int s = t.status;
+        return maxRedirects > 0 && (s == 301 || s == 302 || s == 303 || s == 307 || s == 308)
+                && head.contains("Location");
+    }
+
     private static String origin(URI uri) {
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
@@ -278,7 +312,8 @@ public final class HttpEngine {
     }
 
     private void start(Transfer t) {
-        URI uri = t.request().uri();
+        URI uri = t.current.uri(); // after a redirect, not the original request's
+
         if (uri.getScheme().equalsIgnoreCase("https")) {
             fail(t, new IOException("https is not supported yet by this engine (TLS comes with a later release): " + uri));
             return;
@@ -384,10 +419,28 @@ public final class HttpEngine {
         boolean reused = c.exchanges > 0;
         detach(c, t);
         c.exchanges++;
-        byte[] body = t.body != null ? t.body.toByteArray() : new byte[0];
-        HttpResponse response = new HttpResponse(t.status, t.version, t.headers.build(), body,
-                t.trailers != null ? t.trailers.build() : HttpHeaders.empty());
-        finish(t, response, null, reused);
+        HttpHeaders head = t.headers.build();
+        Throwable decodeError = null;
+        if (t.decoder != null) {
+            try {
+                t.decoder.end(); // a truncated gzip stream is an error, not a short body
+            } catch (IOException e) {
+                decodeError = e;
+            } finally {
+                t.decoder.close();
+                t.decoder = null;
+            }
+        }
+        if (decodeError != null) {
+            finish(t, null, decodeError, reused);
+        } else if (isRedirect(t, head)) {
+            follow(t, head);
+        } else {
+            byte[] body = t.body != null ? t.body.toByteArray() : new byte[0];
+            HttpResponse response = new HttpResponse(t.status, t.version, head, body,
+                    t.trailers != null ? t.trailers.build() : HttpHeaders.empty());
+            finish(t, response, null, reused);
+        }
         if (c.keepAlive()) {
             idle.computeIfAbsent(c.origin, k -> new ArrayDeque<>()).addLast(c);
             c.idleTimer = timers.schedule(clock.nanoTime() + keepAliveNanos, () -> {
@@ -399,6 +452,49 @@ public final class HttpEngine {
             closeConnection(c);
         }
         startWaiting();
+    }
+
+    /**
+     * Follows a redirect (RFC 9110 §15.4): 303 turns any method but HEAD into GET without a body;
+     * 301 and 302 turn POST into GET (what every browser does, and RFC 9110 allows); 307 and 308
+     * keep the method and body. Authorization and Cookie are not sent to another origin.
+     */
+    private void follow(Transfer t, HttpHeaders head) {
+        HttpRequest from = t.current;
+        if (t.redirects >= maxRedirects) {
+            finish(t, null, new IOException("too many redirects: " + maxRedirects + " followed, the next one to "
+                    + head.first("Location").orElse("?") + " from " + from), false);
+            return;
+        }
+        URI target;
+        try {
+            target = from.uri().resolve(head.first("Location").orElseThrow().trim());
+        } catch (IllegalArgumentException e) {
+            finish(t, null, new IOException("bad redirect Location from " + from + ": " + e.getMessage(), e), false);
+            return;
+        }
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || target.getHost() == null) {
+            finish(t, null, new IOException("redirect to an unsupported location " + target + " from " + from), false);
+            return;
+        }
+        String method = from.method();
+        byte[] body = from.body();
+        int s = t.status;
+        if ((s == 303 && !method.equals("HEAD")) || ((s == 301 || s == 302) && method.equals("POST"))) {
+            method = "GET";
+            body = null;
+        }
+        HttpHeaders.Builder headers = from.headers().toBuilder();
+        if (!origin(target).equals(origin(from.uri()))) {
+            headers.remove("Authorization").remove("Cookie");
+        }
+        t.redirects++;
+        t.current = from.redirect(target, method, body, headers.build());
+        t.responseStarted = false;
+        t.discarding = false;
+        t.state = Transfer.State.QUEUED;
+        start(t);
     }
 
     /**
@@ -458,7 +554,7 @@ public final class HttpEngine {
     private void startWaiting() {
         for (Iterator<Transfer> it = waiting.iterator(); it.hasNext(); ) {
             Transfer t = it.next();
-            String origin = origin(t.request().uri());
+            String origin = origin(t.current.uri());
             boolean idleReady = idle.containsKey(origin) && !idle.get(origin).isEmpty();
             if (idleReady || (perHost.getOrDefault(origin, 0) < maxPerHost && total < maxTotal)) {
                 it.remove();
@@ -482,6 +578,10 @@ public final class HttpEngine {
 
     private void finish(Transfer t, HttpResponse response, Throwable error, boolean reused) {
         t.state = Transfer.State.DONE;
+        if (t.decoder != null) {
+            t.decoder.close(); // its Inflater holds native memory
+            t.decoder = null;
+        }
         if (t.totalTimer != 0) timers.cancel(t.totalTimer);
         if (t.idleTimer != 0) timers.cancel(t.idleTimer);
         t.totalTimer = 0;
@@ -505,8 +605,34 @@ public final class HttpEngine {
         private Duration keepAlive = Duration.ofSeconds(60);
         private int maxPerHost = 8;
         private int maxTotal = Integer.MAX_VALUE;
+        private int maxRedirects;
+        private boolean decodeContent = true;
+        private dev.evloop.http.codec.ContentDecoder.Limits decoderLimits =
+                dev.evloop.http.codec.ContentDecoder.Limits.DEFAULT;
 
         private Builder() {}
+
+        /** Follow up to {@code max} redirects (0, the default: do not follow). */
+        public Builder followRedirects(int max) {
+            if (max < 0) throw new IllegalArgumentException("followRedirects must not be negative, got " + max);
+            this.maxRedirects = max;
+            return this;
+        }
+
+        /**
+         * Ask for gzip and deflate (Accept-Encoding, unless the request sets its own) and decode
+         * such bodies (default on; libcurl's CURLOPT_ACCEPT_ENCODING).
+         */
+        public Builder decodeContent(boolean on) {
+            this.decodeContent = on;
+            return this;
+        }
+
+        /** Limits on decoded size and expansion ratio (zip bombs). */
+        public Builder decoderLimits(dev.evloop.http.codec.ContentDecoder.Limits limits) {
+            this.decoderLimits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
 
         public Builder socketCallback(SocketCallback cb) {
             this.socketCallback = cb;

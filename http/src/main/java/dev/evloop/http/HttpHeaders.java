@@ -95,6 +95,13 @@ public final class HttpHeaders implements Iterable<Map.Entry<String, String>> {
         return b.append('}').toString();
     }
 
+    /** A builder holding these fields, to change a copy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.fields.addAll(fields);
+        return b;
+    }
+
     /** Collects fields; {@link #build} freezes them. */
     public static final class Builder {
         private final List<String> fields = new ArrayList<>();

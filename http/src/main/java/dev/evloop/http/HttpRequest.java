@@ -14,6 +14,19 @@ public final class HttpRequest {
     private final byte[] body;
     private final Duration timeout;
 
+    /** A request to {@code target} with this request's settings: for a followed redirect. */
+    HttpRequest redirect(URI target, String method, byte[] body, HttpHeaders headers) {
+        return new HttpRequest(method, target, headers, body, timeout);
+    }
+
+    private HttpRequest(String method, URI uri, HttpHeaders headers, byte[] body, Duration timeout) {
+        this.method = method;
+        this.uri = uri;
+        this.headers = headers;
+        this.body = body;
+        this.timeout = timeout;
+    }
+
     private HttpRequest(Builder b) {
         this.method = b.method;
         this.uri = b.uri;

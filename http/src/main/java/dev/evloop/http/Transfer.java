@@ -21,6 +21,13 @@ public final class Transfer {
 
     // Engine state (engine thread only).
     State state = State.NEW;
+    /** The request being sent now: the original, or where a redirect led. */
+    HttpRequest current;
+    int redirects;
+    /** The current response is a redirect being followed: its body is read and dropped. */
+    boolean discarding;
+    /** Decodes a gzip/deflate body; null when the body is not content-coded. */
+    dev.evloop.http.codec.ContentDecoder decoder;
     Http1Connection connection;
     /** The interest this transfer last reported to the socket table for its connection. */
     int interest;
@@ -38,6 +45,7 @@ public final class Transfer {
 
     private Transfer(HttpRequest request, TransferListener listener, boolean collect) {
         this.request = Objects.requireNonNull(request, "request");
+        this.current = request;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.collect = collect;
     }
@@ -52,8 +60,19 @@ public final class Transfer {
         return new Transfer(request, listener, false);
     }
 
+    /** The request as added. */
     public HttpRequest request() {
         return request;
+    }
+
+    /** The request sent last: differs from {@link #request()} after a followed redirect. */
+    public HttpRequest currentRequest() {
+        return current;
+    }
+
+    /** Redirects followed so far. */
+    public int redirects() {
+        return redirects;
     }
 
     TransferListener listener() {

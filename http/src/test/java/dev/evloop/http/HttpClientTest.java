@@ -202,6 +202,70 @@ class HttpClientTest {
     }
 
     @Test
+    void redirectsFollowedWithTheirMethodRulesAndALimit() throws Exception {
+        try (HttpClient c = client(HttpClient.newBuilder().followRedirects(5))) {
+            HttpResponse hops = c.send(HttpRequest.newBuilder(jetty.uri("/redirect/3")).build());
+            assertThat(hops.status()).isEqualTo(200);
+            assertThat(hops.bodyAsString()).isEqualTo("hello");
+            for (int code : new int[] {301, 302, 303}) {
+                HttpResponse r = c.send(HttpRequest.newBuilder(jetty.uri("/redirect/" + code)).POST("payload").build());
+                assertThat(r.headers().first("X-Method")).as("%d turns POST into GET", code).contains("GET");
+                assertThat(r.body()).as("and drops the body").isEmpty();
+            }
+            for (int code : new int[] {307, 308}) {
+                HttpResponse r = c.send(HttpRequest.newBuilder(jetty.uri("/redirect/" + code)).POST("payload").build());
+                assertThat(r.headers().first("X-Method")).as("%d keeps the method", code).contains("POST");
+                assertThat(r.bodyAsString()).as("and the body").isEqualTo("payload");
+            }
+            assertThatThrownBy(() -> c.send(HttpRequest.newBuilder(jetty.uri("/redirect/9")).build()))
+                    .isInstanceOf(IOException.class).hasMessageContaining("too many redirects: 5");
+        }
+        try (HttpClient c = client(HttpClient.newBuilder())) {
+            assertThat(c.send(HttpRequest.newBuilder(jetty.uri("/redirect/1")).build()).status())
+                    .as("not followed by default").isEqualTo(302);
+        }
+    }
+
+    @Test
+    void credentialsAreNotForwardedToAnotherOrigin() throws Exception {
+        try (JettyFixture other = new JettyFixture(); ServerSocket raw = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            // A raw server that redirects to the other Jetty (another origin: another port).
+            Thread t = Thread.ofPlatform().start(() -> {
+                try (Socket s = raw.accept()) {
+                    readHead(s.getInputStream());
+                    write(s, "HTTP/1.1 302 Found\r\nLocation: " + other.uri("/method") + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (HttpClient c = client(HttpClient.newBuilder().followRedirects(2))) {
+                HttpResponse r = c.send(HttpRequest.newBuilder("http://127.0.0.1:" + raw.getLocalPort() + "/")
+                        .header("Authorization", "Bearer secret").build());
+                assertThat(r.bodyAsString()).isEqualTo("GET null");
+            }
+            t.join(5000);
+        }
+    }
+
+    @Test
+    void gzipAndDeflateBodiesAreDecodedAndTruncatedOnesFail() throws Exception {
+        String expected = "compressed ".repeat(1000);
+        try (HttpClient c = client(HttpClient.newBuilder())) {
+            HttpResponse gz = c.send(HttpRequest.newBuilder(jetty.uri("/gzip")).build());
+            assertThat(gz.bodyAsString()).isEqualTo(expected);
+            assertThat(gz.headers().first("X-Accept-Encoding")).contains("gzip, deflate");
+            assertThat(c.send(HttpRequest.newBuilder(jetty.uri("/deflate")).build()).bodyAsString()).isEqualTo(expected);
+            assertThatThrownBy(() -> c.send(HttpRequest.newBuilder(jetty.uri("/gzip/truncated")).build()))
+                    .isInstanceOf(IOException.class);
+        }
+        try (HttpClient c = client(HttpClient.newBuilder().decodeContent(false))) {
+            HttpResponse raw = c.send(HttpRequest.newBuilder(jetty.uri("/gzip")).build());
+            assertThat(raw.body()).as("left encoded when decoding is off").isNotEqualTo(expected.getBytes());
+            assertThat(raw.headers().first("X-Accept-Encoding")).contains("null");
+        }
+    }
+
+    @Test
     void badRequestsAreRefusedUpFront() {
         assertThatThrownBy(() -> HttpRequest.newBuilder("ftp://x/")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("scheme");

@@ -51,7 +51,35 @@ final class JettyFixture implements AutoCloseable {
                     }
                     case "echo" -> {
                         ByteBuffer body = Content.Source.asByteBuffer(request);
+                        response.getHeaders().put("X-Method", request.getMethod());
                         response.write(true, body, callback);
+                    }
+                    case "redirect" -> {
+                        // /redirect/N: N hops, then /hello; /redirect/CODE/to/ANY: one hop with that code to /echo
+                        int n = Integer.parseInt(parts[2]);
+                        if (n >= 300) {
+                            response.setStatus(n);
+                            response.getHeaders().put(HttpHeader.LOCATION, "/echo");
+                        } else {
+                            response.setStatus(302);
+                            response.getHeaders().put(HttpHeader.LOCATION, n == 0 ? "/hello" : "/redirect/" + (n - 1));
+                        }
+                        Content.Sink.write(response, true, "redirect body", callback);
+                    }
+                    case "method" -> Content.Sink.write(response, true, request.getMethod() + " "
+                            + request.getHeaders().get("Authorization"), callback);
+                    case "gzip", "deflate" -> {
+                        byte[] plain = "compressed ".repeat(1000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+                        try (java.io.OutputStream o = parts[1].equals("gzip")
+                                ? new java.util.zip.GZIPOutputStream(z) : new java.util.zip.DeflaterOutputStream(z)) {
+                            o.write(plain);
+                        }
+                        byte[] body = z.toByteArray();
+                        if (parts.length > 2 && parts[2].equals("truncated")) body = java.util.Arrays.copyOf(body, body.length / 2);
+                        response.getHeaders().put(HttpHeader.CONTENT_ENCODING, parts[1]);
+                        response.getHeaders().put("X-Accept-Encoding", String.valueOf(request.getHeaders().get("Accept-Encoding")));
+                        response.write(true, ByteBuffer.wrap(body), callback);
                     }
                     case "status" -> {
                         response.setStatus(Integer.parseInt(parts[2]));
