@@ -37,6 +37,9 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     private ByteBuffer out = ByteBuffer.allocate(1024);
     boolean connected;
     boolean closed;
+    /** TLS for https origins; null for plain http. */
+    final TlsSession tls;
+    private boolean handshaken;
     /** Exchanges completed on this connection; above 0 it is a reused connection. */
     int exchanges;
     Transfer current;
@@ -44,8 +47,9 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     long connectTimer;
 
     Http1Connection(HttpEngine engine, String origin, TcpSocket socket, SocketHandle handle,
-            SocketTable.Entry entry, ParserLimits limits) {
+            SocketTable.Entry entry, ParserLimits limits, TlsSession tls) {
         this.engine = engine;
+        this.tls = tls;
         this.origin = origin;
         this.socket = socket;
         this.handle = handle;
@@ -59,7 +63,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         current = t;
         t.connection = this;
         engine.table().join(entry);
-        if (!connected) {
+        if (!connected || tls != null && !handshaken) {
             t.state = Transfer.State.CONNECTING;
             engine.interest(t, WRITE);
         } else {
@@ -92,8 +96,8 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     private void flush() throws IOException {
         Transfer t = current;
-        if (socket.write(out) > 0) engine.progress(t);
-        if (out.hasRemaining()) {
+        if ((tls == null ? socket.write(out) : tls.write(out)) > 0) engine.progress(t);
+        if (out.hasRemaining() || tls != null && tls.hasPendingOutput()) {
             engine.interest(t, WRITE);
         } else {
             t.state = Transfer.State.RECEIVING;
@@ -110,6 +114,15 @@ final class Http1Connection implements Http1ResponseParser.Listener {
                 if (!socket.finishConnect()) return;
                 connected = true;
                 engine.connected(this);
+            }
+            if (tls != null && !handshaken) {
+                if (!tls.handshake()) {
+                    engine.interest(t, tls.wantedInterest());
+                    return;
+                }
+                handshaken = true;
+            }
+            if (t.state == Transfer.State.CONNECTING) {
                 send(t);
                 return;
             }
@@ -133,9 +146,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     private void receive(Transfer t) throws IOException {
         ByteBuffer buf = engine.readBuffer();
-        for (int i = 0; i < READS_PER_EVENT && current == t; i++) {
+        // Bytes TLS already holds will not make the socket readable again: always drain them.
+        for (int i = 0; current == t && (i < READS_PER_EVENT || tls != null && tls.hasBufferedInput()); i++) {
             buf.clear();
-            int n = socket.read(buf);
+            int n = tls == null ? socket.read(buf) : tls.read(buf);
             if (n == 0) return;
             if (n < 0) {
                 endOfStream(t);

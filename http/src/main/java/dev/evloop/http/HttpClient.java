@@ -132,6 +132,12 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
+        /** TLS settings, e.g. a custom trust store (default: the JDK's default context). */
+        public Builder sslContext(javax.net.ssl.SSLContext context) {
+            engine.sslContext(context);
+            return this;
+        }
+
         /** Follow up to {@code max} redirects (0: none, the default). */
         public Builder followRedirects(int max) {
             engine.followRedirects(max);

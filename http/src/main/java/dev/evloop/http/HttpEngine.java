@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * callbacks only record what to watch. Transfer listeners may call {@link #add} and
  * {@link #remove}. {@link #assign} is allowed anywhere.
  *
- * <p>Not yet here (see the project's issues): TLS, streamed uploads, Expect: 100-continue, pause/resume,
+ * <p>Not yet here (see the project's issues): streamed uploads, Expect: 100-continue, pause/resume,
  * name resolution off the driving thread (names other than IP literals and {@code localhost} are
  * resolved with a blocking lookup).
  */
@@ -62,6 +62,7 @@ public final class HttpEngine {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
     private final int maxRedirects;
+    private javax.net.ssl.SSLContext sslContext;
     private final boolean decodeContent;
     private final dev.evloop.http.codec.ContentDecoder.Limits decoderLimits;
 
@@ -97,6 +98,7 @@ public final class HttpEngine {
         this.maxPerHost = b.maxPerHost;
         this.maxTotal = b.maxTotal;
         this.maxRedirects = b.maxRedirects;
+        this.sslContext = b.sslContext;
         this.decodeContent = b.decodeContent;
         this.decoderLimits = b.decoderLimits;
     }
@@ -313,11 +315,6 @@ public final class HttpEngine {
 
     private void start(Transfer t) {
         URI uri = t.current.uri(); // after a redirect, not the original request's
-
-        if (uri.getScheme().equalsIgnoreCase("https")) {
-            fail(t, new IOException("https is not supported yet by this engine (TLS comes with a later release): " + uri));
-            return;
-        }
         String origin = origin(uri);
         Http1Connection c = takeIdle(origin);
         try {
@@ -343,7 +340,8 @@ public final class HttpEngine {
             throw new IOException("connect to " + address + " for " + t.request() + ": " + e.getMessage(), e);
         }
         SocketHandle handle = new SocketHandle(socket, ++generations);
-        Http1Connection c = new Http1Connection(this, origin, socket, handle, table.add(handle), limits);
+        TlsSession tls = origin.startsWith("https:") ? new TlsSession(sslContext(), uri.getHost(), address.getPort(), socket) : null;
+        Http1Connection c = new Http1Connection(this, origin, socket, handle, table.add(handle), limits, tls);
         perHost.merge(origin, 1, Integer::sum);
         total++;
         open.add(c);
@@ -354,6 +352,18 @@ public final class HttpEngine {
         });
         c.start(t);
         armIdle(t);
+    }
+
+    /** The configured context, or the JDK default (its trust store) on first use. */
+    private javax.net.ssl.SSLContext sslContext() throws IOException {
+        if (sslContext == null) {
+            try {
+                sslContext = javax.net.ssl.SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException("no default TLS context: " + e.getMessage(), e);
+            }
+        }
+        return sslContext;
     }
 
     /** IP literals and localhost without a lookup; other names with a blocking one (see class doc). */
@@ -541,6 +551,7 @@ public final class HttpEngine {
         if (q != null) q.remove(c);
         table.remove(c.entry);
         c.handle.markClosed();
+        if (c.tls != null) c.tls.closeQuietly();
         try {
             c.socket.close();
         } catch (IOException ignored) {
@@ -606,6 +617,13 @@ public final class HttpEngine {
         private int maxPerHost = 8;
         private int maxTotal = Integer.MAX_VALUE;
         private int maxRedirects;
+        private javax.net.ssl.SSLContext sslContext;
+
+        /** TLS settings, e.g. a custom trust store (default: the JDK's default context). */
+        public Builder sslContext(javax.net.ssl.SSLContext context) {
+            this.sslContext = Objects.requireNonNull(context, "context");
+            return this;
+        }
         private boolean decodeContent = true;
         private dev.evloop.http.codec.ContentDecoder.Limits decoderLimits =
                 dev.evloop.http.codec.ContentDecoder.Limits.DEFAULT;

@@ -19,17 +19,32 @@ final class JettyFixture implements AutoCloseable {
     final Server server = new Server();
     final ServerConnector connector = new ServerConnector(server);
     final AtomicInteger opened = new AtomicInteger();
+    /** The TLS connector, when made with a key store. */
+    ServerConnector tls;
 
     JettyFixture() throws Exception {
+        this(null, null);
+    }
+
+    /** With a second, TLS connector using {@code keyStore} (PKCS12). */
+    JettyFixture(java.nio.file.Path keyStore, String password) throws Exception {
         connector.setHost("127.0.0.1");
         connector.setPort(0);
-        connector.addEventListener(new Connection.Listener() {
-            @Override
-            public void onOpened(Connection connection) {
-                opened.incrementAndGet();
-            }
-        });
+        connector.addEventListener(networkConnectionCounter());
         server.addConnector(connector);
+        if (keyStore != null) {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setKeyStorePath(keyStore.toString());
+            ssl.setKeyStorePassword(password);
+            org.eclipse.jetty.server.HttpConfiguration cfg = new org.eclipse.jetty.server.HttpConfiguration();
+            cfg.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false)); // no SNI host check
+            tls = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+                    new org.eclipse.jetty.server.HttpConnectionFactory(cfg));
+            tls.setHost("127.0.0.1");
+            tls.setPort(0);
+            tls.addEventListener(networkConnectionCounter());
+            server.addConnector(tls);
+        }
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
@@ -105,8 +120,22 @@ final class JettyFixture implements AutoCloseable {
         server.start();
     }
 
+    /** TLS stacks an HTTP connection on the TLS one: count network connections only. */
+    private Connection.Listener networkConnectionCounter() {
+        return new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                if (connection.getEndPoint() instanceof org.eclipse.jetty.io.SocketChannelEndPoint) opened.incrementAndGet();
+            }
+        };
+    }
+
     static ByteBuffer utf8(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    URI httpsUri(String host, String path) {
+        return URI.create("https://" + host + ":" + tls.getLocalPort() + path);
     }
 
     URI uri(String path) {
