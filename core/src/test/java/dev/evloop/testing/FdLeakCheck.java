@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Before counting, the JVM is made to open the descriptors it opens lazily and then keeps for
  * its whole life, so a test class that happens to be the first to trigger one is not blamed: the
  * class path's jars (opened at the first class or resource looked up in them) and NIO's
- * pre-closed socket (a socketpair end {@code sun.nio.ch.UnixDispatcher} makes when first used).
+ * pre-closed socket (a socketpair end {@code sun.nio.ch.UnixDispatcher} makes when first used),
+ * and the random devices the default TLS context opens.
  * A failure lists the descriptors that appeared or vanished, with what they point to.
  */
 public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
@@ -77,6 +78,12 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
         }
         SocketChannel.open().close();
         Selector.open().close();
+        try {
+            // The default TLS context opens /dev/random and /dev/urandom for the JVM's life.
+            javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException(e);
+        }
     }
 
     /**

@@ -292,7 +292,9 @@ final class ServerWorker {
         }
         if (length > staging.remaining()) {
             if (!flushStaging(c)) return false;
-            if (length > staging.capacity()) return c.writeNow(src, from, length);
+            // Once output waits in the connection, later bytes must queue behind it, not in staging
+            // (staging is flushed after onData returns, which would put them ahead of what waits).
+            if (c.pendingOutput() > 0 || length > staging.capacity()) return c.writeNow(src, from, length);
         }
         staging.put(staging.position(), src, from, length).position(staging.position() + length);
         return true;

@@ -104,6 +104,33 @@ class BackpressureAndBadInputTest {
         }
     }
 
+    /** Writes in one onData that outgrow the socket and the staging buffer keep their order. */
+    @Test
+    void manyLargeWritesInOneOnDataArriveInOrder() throws Exception {
+        int slices = 100;
+        int size = 60_000;
+        Handler many = (c, in) -> {
+            in.position(in.limit());
+            for (int i = 0; i < slices; i++) {
+                ByteBuffer b = ByteBuffer.allocate(size);
+                while (b.hasRemaining()) b.putInt(i);
+                c.write(b.flip());
+            }
+        };
+        try (TcpServer server = TcpServer.start(ServerConfig.builder().maxPendingOutput(64 << 20).build(), () -> many);
+                Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096); // before connect: a small window, so the server's output backs up
+            s.connect(server.localAddress());
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(1);
+            java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+            for (int i = 0; i < slices; i++) {
+                assertThat(in.readInt()).as("slice " + i).isEqualTo(i);
+                in.skipNBytes(size - 4);
+            }
+        }
+    }
+
     @Test
     void negativeAndOversizedLengthsCloseThatConnectionOnly() throws Exception {
         RecordingHandler.Log log = new RecordingHandler.Log();
