@@ -32,6 +32,7 @@ final class ContractChecker implements SocketCallback {
         if (action == SocketAction.REMOVE && previous == null) violation("REMOVE for a socket not announced: " + socket);
         if (socket.isClosed()) violation("announcement for a socket already closed: " + socket + " " + action);
         if (action == SocketAction.REMOVE) told.remove(socket); else told.put(socket, action);
+        socket.announcedOnce = true;
         delegate.onSocket(socket, action, socketData);
     }
 
@@ -40,7 +41,7 @@ final class ContractChecker implements SocketCallback {
         SocketAction action = told.get(socket);
         record("socketAction " + socket + " " + (events == 0 ? "UNKNOWN" : Events.toString(events)));
         if (action == null) {
-            violation("event for a socket " + (socket.isClosed() ? "already removed" : "never announced") + ": " + socket);
+            violation("event for a socket " + (socket.announcedOnce ? "already removed" : "never announced") + ": " + socket);
         }
         int wanted = action.interest();
         int directions = events & Events.READ_WRITE;

@@ -73,6 +73,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     private void send(Transfer t) throws IOException {
         t.state = Transfer.State.SENDING;
+        engine.armIdle(t); // from here on, no bytes for the idle timeout fails the transfer
         HttpRequest r = t.current;
         byte[] body = r.body();
         long length = body == null ? (needsZeroLength(r.method()) ? 0 : Http1RequestEncoder.NO_BODY) : body.length;
@@ -113,7 +114,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             if (!connected) {
                 if (!socket.finishConnect()) return;
                 connected = true;
-                engine.connected(this);
+                if (tls == null) engine.connected(this);
             }
             if (tls != null && !handshaken) {
                 if (!tls.handshake()) {
@@ -121,6 +122,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
                     return;
                 }
                 handshaken = true;
+                engine.connected(this); // the connect timeout covers the TLS handshake too
             }
             if (t.state == Transfer.State.CONNECTING) {
                 send(t);

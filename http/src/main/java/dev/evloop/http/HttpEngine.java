@@ -68,6 +68,8 @@ public final class HttpEngine {
 
     private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
+    /** Idle connections over all origins, oldest first: the ones closed to make room. */
+    private final java.util.Set<Http1Connection> idleOrder = new java.util.LinkedHashSet<>();
     private boolean closed;
     private final Map<String, Integer> perHost = new HashMap<>();
     private int total;
@@ -314,13 +316,23 @@ public final class HttpEngine {
     }
 
     private void start(Transfer t) {
+        start(t, false);
+    }
+
+    /**
+     * Runs {@code t} on an idle connection to its origin, else on a new one, closing idle
+     * connections to make room when a limit is reached (as libcurl closes the oldest idle
+     * connection when its cache is full), else queues it. {@code fresh}: never an idle one (a
+     * retry after a dead pooled connection: its siblings are likely dead too).
+     */
+    private void start(Transfer t, boolean fresh) {
         URI uri = t.current.uri(); // after a redirect, not the original request's
         String origin = origin(uri);
-        Http1Connection c = takeIdle(origin);
+        Http1Connection c = fresh ? null : takeIdle(origin);
         try {
             if (c != null) {
                 c.start(t);
-            } else if (perHost.getOrDefault(origin, 0) < maxPerHost && total < maxTotal) {
+            } else if (makeRoom(origin)) {
                 open(origin, uri, t);
             } else {
                 t.state = Transfer.State.QUEUED;
@@ -329,6 +341,20 @@ public final class HttpEngine {
         } catch (IOException e) {
             if (t.connection != null) failConnection(t.connection, e); else fail(t, e);
         }
+    }
+
+    /** True if a new connection to {@code origin} fits the limits, after closing idle ones if needed. */
+    private boolean makeRoom(String origin) {
+        while (perHost.getOrDefault(origin, 0) >= maxPerHost) {
+            ArrayDeque<Http1Connection> q = idle.get(origin);
+            if (q == null || q.isEmpty()) return false;
+            closeConnection(q.peekFirst());
+        }
+        while (total >= maxTotal) {
+            if (idleOrder.isEmpty()) return false;
+            closeConnection(idleOrder.iterator().next());
+        }
+        return true;
     }
 
     private void open(String origin, URI uri, Transfer t) throws IOException {
@@ -351,7 +377,6 @@ public final class HttpEngine {
                     + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
         });
         c.start(t);
-        armIdle(t);
     }
 
     /** The configured context, or the JDK default (its trust store) on first use. */
@@ -385,6 +410,7 @@ public final class HttpEngine {
         if (q == null) return null;
         Http1Connection c;
         while ((c = q.pollLast()) != null) { // most recently used first: least likely to be closed
+            idleOrder.remove(c);
             timers.cancel(c.idleTimer);
             c.idleTimer = 0;
             if (alive(c)) return c;
@@ -414,7 +440,7 @@ public final class HttpEngine {
         if (t.idleTimer != 0) timers.reschedule(t.idleTimer, clock.nanoTime() + idleTimeoutNanos);
     }
 
-    private void armIdle(Transfer t) {
+    void armIdle(Transfer t) {
         if (idleTimeoutNanos > 0 && t.idleTimer == 0) {
             t.idleTimer = timers.schedule(clock.nanoTime() + idleTimeoutNanos, () -> {
                 t.idleTimer = 0;
@@ -453,10 +479,14 @@ public final class HttpEngine {
         }
         if (c.keepAlive()) {
             idle.computeIfAbsent(c.origin, k -> new ArrayDeque<>()).addLast(c);
+            idleOrder.add(c);
             c.idleTimer = timers.schedule(clock.nanoTime() + keepAliveNanos, () -> {
                 c.idleTimer = 0;
                 ArrayDeque<Http1Connection> q = idle.get(c.origin);
-                if (q != null && q.remove(c)) closeConnection(c);
+                if (q != null && q.remove(c)) {
+                    closeConnection(c);
+                    startWaiting(); // a slot is free now
+                }
             });
         } else {
             closeConnection(c);
@@ -519,7 +549,7 @@ public final class HttpEngine {
         detach(c, t);
         closeConnection(c);
         t.state = Transfer.State.QUEUED;
-        start(t);
+        start(t, true);
         return true;
     }
 
@@ -549,6 +579,7 @@ public final class HttpEngine {
         if (c.connectTimer != 0) timers.cancel(c.connectTimer);
         ArrayDeque<Http1Connection> q = idle.get(c.origin);
         if (q != null) q.remove(c);
+        idleOrder.remove(c);
         table.remove(c.entry);
         c.handle.markClosed();
         if (c.tls != null) c.tls.closeQuietly();
@@ -567,7 +598,9 @@ public final class HttpEngine {
             Transfer t = it.next();
             String origin = origin(t.current.uri());
             boolean idleReady = idle.containsKey(origin) && !idle.get(origin).isEmpty();
-            if (idleReady || (perHost.getOrDefault(origin, 0) < maxPerHost && total < maxTotal)) {
+            boolean room = (perHost.getOrDefault(origin, 0) < maxPerHost || idleReady)
+                    && (total < maxTotal || !idleOrder.isEmpty());
+            if (idleReady || room) {
                 it.remove();
                 start(t);
             }

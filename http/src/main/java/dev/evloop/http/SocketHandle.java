@@ -16,6 +16,8 @@ public final class SocketHandle {
     private final int fd;
     private final long generation;
     private volatile boolean closed;
+    /** Checking mode: the application was told about this socket at least once. */
+    boolean announcedOnce;
 
     SocketHandle(Pollable pollable, long generation) {
         this.pollable = pollable;

@@ -131,6 +131,7 @@ final class SocketTable {
             if (want == null) {
                 e.announced = null;
                 announce(e, SocketAction.REMOVE);
+                e.appData = null; // the association ends with REMOVE, as in libcurl
             } else {
                 e.announced = want;
                 announce(e, want);
@@ -154,6 +155,7 @@ final class SocketTable {
             e.announced = null;
             announce(e, SocketAction.REMOVE);
         }
+        e.appData = null;
     }
 
     long announcements(SocketAction action) {
