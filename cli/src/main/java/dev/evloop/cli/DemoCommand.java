@@ -8,11 +8,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code evloop demo}: a loopback echo on one event loop, messages per second. */
+/**
+ * {@code evloop demo}: the HTTP server on one loop and the HTTP engine on another, a mix of
+ * requests over loopback; {@code --echo}: the older loopback echo on one event loop.
+ */
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description = "A loopback echo on one event loop: messages per second for a few seconds.")
+        description = {
+            "The demo HTTP server on its own loop and the HTTP engine on another, a mix of requests over loopback:",
+            "requests per second, latency, errors and the engine's socket-callback counts.",
+            "With --echo: a loopback echo on one event loop, messages per second."
+        })
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seconds", paramLabel = "N", defaultValue = "5",
@@ -26,22 +33,39 @@ final class DemoCommand implements Callable<Integer> {
             description = "The poller: epoll, poll or nio (default: the best one on this OS).")
     Backend backend;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "64",
+            description = "HTTP: requests in flight (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--requests", paramLabel = "N", defaultValue = "0",
+            description = "HTTP: stop after N requests instead of after --seconds.")
+    long requests;
+
+    @Option(names = "--echo", description = "Run the loopback echo demo instead of the HTTP one.")
+    boolean echo;
+
     @Option(names = "--size", paramLabel = "BYTES", defaultValue = "64",
-            description = "Bytes per message (default: ${DEFAULT-VALUE}).")
+            description = "--echo: bytes per message (default: ${DEFAULT-VALUE}).")
     int size;
 
     @Option(names = "--connections", paramLabel = "N", defaultValue = "1",
-            description = "Loopback connections echoing at once (default: ${DEFAULT-VALUE}).")
+            description = "--echo: loopback connections echoing at once (default: ${DEFAULT-VALUE}).")
     int connections;
 
     @Override
     public Integer call() throws Exception {
         if (seconds < 1 || seconds > 3600) throw usage("--seconds must be 1..3600, got " + seconds);
-        if (size < 0 || size > 16 << 20) throw usage("--size must be 0..16777216 bytes, got " + size);
-        if (connections < 1 || connections > 10_000) throw usage("--connections must be 1..10000, got " + connections);
-        Backend b = BackendConverter.orDefault(backend, spec.commandLine());
-        return EchoDemo.run(b, connections, size, seconds, spec.commandLine().getOut(), spec.commandLine().getErr())
-                ? 0 : 1;
+        CommandLine cl = spec.commandLine();
+        if (echo) {
+            if (size < 0 || size > 16 << 20) throw usage("--size must be 0..16777216 bytes, got " + size);
+            if (connections < 1 || connections > 10_000) throw usage("--connections must be 1..10000, got " + connections);
+            Backend b = BackendConverter.orDefault(backend, cl);
+            return EchoDemo.run(b, connections, size, seconds, cl.getOut(), cl.getErr()) ? 0 : 1;
+        }
+        if (parallel < 1 || parallel > 10_000) throw usage("--parallel must be 1..10000, got " + parallel);
+        if (requests < 0) throw usage("--requests must not be negative, got " + requests);
+        Backend b = BackendConverter.orDefault(backend, cl);
+        return HttpDemo.run(b, parallel, seconds, requests, cl.getOut(), cl.getErr()) ? 0 : 1;
     }
 
     private CommandLine.ParameterException usage(String message) {

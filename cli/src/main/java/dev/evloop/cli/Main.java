@@ -2,6 +2,7 @@ package dev.evloop.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "One event loop over epoll, poll(2) and the JDK Selector, through java.lang.foreign.",
         subcommands = {
-            DemoCommand.class, EchoServerCommand.class, EchoBenchCommand.class, CommandLine.HelpCommand.class
+            DemoCommand.class, GetCommand.class, BenchCommand.class, HttpServerCommand.class,
+            EchoServerCommand.class, EchoBenchCommand.class, CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
 
@@ -41,14 +43,30 @@ public final class Main implements Runnable {
 
     /** Runs with the given output and error writers; for tests. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = newCommandLine();
+        return run(out, err, System.out, args);
+    }
+
+    /** Runs with the given writers, and {@code stdout} for the bodies {@code get} writes; for tests. */
+    static int run(PrintWriter out, PrintWriter err, OutputStream stdout, String... args) {
+        CommandLine cl = newCommandLine(stdout);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
     }
 
     private static CommandLine newCommandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return newCommandLine(System.out);
+    }
+
+    private static CommandLine newCommandLine(OutputStream stdout) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == GetCommand.class) return cls.cast(new GetCommand(stdout));
+                return CommandLine.defaultFactory().create(cls);
+            }
+        };
+        return new CommandLine(new Main(), factory).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** The version from the build, plus the Java runtime and OS it runs on. */

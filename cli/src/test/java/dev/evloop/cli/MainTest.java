@@ -27,13 +27,20 @@ class MainTest {
     @Test
     void helpListsTheDemo() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("demo");
+        assertThat(out.toString()).contains("demo", "get", "bench", "http-server");
     }
 
     @Test
     void helpListsTheEchoServerAndTheLoadClient() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("echo-server", "echo-bench");
+    }
+
+    @Test
+    void httpServerServesTheDemoRoutesForTheHiddenDuration() {
+        assertThat(run("http-server", "--port", "0", "--duration", "0.5")).as(err.toString()).isZero();
+        assertThat(out.toString()).containsPattern("http-server listening on http://127\\.0\\.0\\.1:\\d+/ \\(1 loop\\(s\\), ");
+        assertThat(run("http-server", "--port", "70000")).isEqualTo(2);
     }
 
     @Test
@@ -45,7 +52,7 @@ class MainTest {
     @Test
     void demoHelpListsItsOptions() {
         assertThat(run("demo", "--help")).isZero();
-        assertThat(out.toString()).contains("--seconds", "--backend", "--size", "--connections");
+        assertThat(out.toString()).contains("--seconds", "--backend", "--size", "--connections", "--echo", "--parallel");
     }
 
     @ParameterizedTest
@@ -56,7 +63,7 @@ class MainTest {
         dev.evloop.poll.Pollers.open(dev.evloop.poll.Backend.NIO).close();
         java.nio.channels.SocketChannel.open().close();
         int before = Descriptors.openCount();
-        assertThat(run("demo", "--seconds", "1", "--connections", "4", "--size", "100", "--backend", backend))
+        assertThat(run("demo", "--echo", "--seconds", "1", "--connections", "4", "--size", "100", "--backend", backend))
                 .as(err.toString()).isZero();
         int after = Descriptors.openCount();
         for (int i = 0; i < 200 && after != before; i++) { // a selector's channels close at its close; settle
@@ -75,6 +82,8 @@ class MainTest {
     void demoRejectsOutOfRangeOptions() {
         assertThat(run("demo", "--seconds", "0")).isEqualTo(2);
         assertThat(err.toString()).contains("--seconds must be 1..3600, got 0");
+        assertThat(run("demo", "--echo", "--connections", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--connections must be 1..10000, got 0");
     }
 
     @Test

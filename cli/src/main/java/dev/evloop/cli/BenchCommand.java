@@ -1,0 +1,191 @@
+package dev.evloop.cli;
+
+import dev.evloop.http.HttpRequest;
+import dev.evloop.http.Transfer;
+import dev.evloop.http.TransferListener;
+import dev.evloop.http.TransferResult;
+import dev.evloop.poll.Backend;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code evloop bench}: an HTTP load generator in the spirit of wrk. N transfers in flight on
+ * keep-alive connections of one engine on one loop; each completion starts the next request.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "HTTP load generator (like wrk): N requests in flight on keep-alive connections, each completion",
+            "starts the next. Prints requests/s, latency p50/p99/max, errors and status counts. Exit 1 on errors."
+        })
+final class BenchCommand implements Callable<Integer> {
+    static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
+    private static final int ERRORS_SHOWN = 5;
+
+    @Parameters(paramLabel = "URL", description = "The http:// or https:// URL to request (GET).")
+    String url;
+
+    @Option(names = {"-c", "--connections"}, paramLabel = "N", defaultValue = "16",
+            description = "Requests in flight, one per connection (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "10",
+            description = "Measured time in seconds (default: ${DEFAULT-VALUE}).")
+    double duration;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Unmeasured time before, in seconds (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--json", description = "End with one JSON line: requests_per_s, p50_us, p99_us, max_us, errors.")
+    boolean json;
+
+    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    Backend backend;
+
+    @Spec
+    CommandSpec spec;
+
+    private EngineLoop el;
+    private HttpRequest request;
+    private PrintWriter err;
+    private final Histogram histogram = new Histogram(HIGHEST_MICROS, 3);
+    private final Map<Integer, Long> statuses = new TreeMap<>();
+    private boolean measuring;
+    private boolean stopped;
+    private long responses;
+    private long errors;
+    private long bodyBytes;
+    private long errorsShown;
+    private long measureStart;
+    private double elapsed;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        if (connections < 1 || connections > 100_000) throw usage("--connections must be 1..100000, got " + connections);
+        if (!(duration > 0 && duration <= 86_400)) throw usage("--duration must be over 0 and at most 86400 s, got " + duration);
+        if (!(warmup >= 0 && warmup <= 3600)) throw usage("--warmup must be 0..3600 s, got " + warmup);
+        URI uri;
+        try {
+            uri = URI.create(url);
+            request = HttpRequest.get(url);
+        } catch (IllegalArgumentException e) {
+            throw usage("bad URL " + url + ": " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw usage("not an http:// or https:// URL: " + url);
+        }
+        Backend b = BackendConverter.orDefault(backend, cl);
+        PrintWriter out = cl.getOut();
+        err = cl.getErr();
+        out.printf(Locale.ROOT, "bench: %s, %d connection(s), %s s (+%s s warm-up), %s backend%n",
+                url, connections, seconds(duration), seconds(warmup), b.name().toLowerCase(Locale.ROOT));
+        out.flush();
+
+        try (EngineLoop loop = EngineLoop.open(b, "evloop-bench", e -> e.maxConnectionsPerHost(connections))) {
+            el = loop;
+            long warmupNanos = (long) (warmup * 1e9);
+            long durationNanos = (long) (duration * 1e9);
+            el.loop.execute(() -> {
+                if (warmupNanos == 0) startMeasuring();
+                else el.loop.schedule(warmupNanos, TimeUnit.NANOSECONDS, this::startMeasuring);
+                el.loop.schedule(warmupNanos + durationNanos, TimeUnit.NANOSECONDS, this::stop);
+                for (int i = 0; i < connections; i++) next();
+            });
+            el.run();
+        }
+
+        long p50 = histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(50);
+        long p99 = histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(99);
+        long max = histogram.getTotalCount() == 0 ? 0 : histogram.getMaxValue();
+        double rps = elapsed > 0 ? responses / elapsed : 0;
+        out.printf(Locale.ROOT, "requests: %d in %.2f s, %.1f requests/s, %s/s of body%n",
+                responses, elapsed, rps, GetCommand.size((long) (elapsed > 0 ? bodyBytes / elapsed : 0)));
+        out.printf(Locale.ROOT, "latency:  p50 %d us, p99 %d us, max %d us%n", p50, p99, max);
+        out.printf(Locale.ROOT, "errors:   %d%n", errors);
+        StringBuilder s = new StringBuilder();
+        statuses.forEach((code, n) -> s.append(s.isEmpty() ? "" : ", ").append(code).append(": ").append(n));
+        out.printf(Locale.ROOT, "status:   %s%n", s.isEmpty() ? "none" : s);
+        if (json) {
+            out.printf(Locale.ROOT, "{\"requests_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"errors\":%d}%n",
+                    rps, p50, p99, max, errors);
+        }
+        out.flush();
+        err.flush();
+        return errors == 0 ? 0 : 1;
+    }
+
+    private void startMeasuring() {
+        measuring = true;
+        measureStart = System.nanoTime();
+    }
+
+    private void stop() {
+        elapsed = (System.nanoTime() - measureStart) / 1e9;
+        measuring = false;
+        stopped = true;
+        el.stop(); // in-flight transfers end cancelled, uncounted
+    }
+
+    private void next() {
+        if (stopped) return;
+        el.engine.add(Transfer.streaming(request, listener));
+    }
+
+    private final TransferListener listener = new TransferListener() {
+        @Override
+        public void onBody(Transfer t, ByteBuffer bytes) {
+            if (measuring) bodyBytes += bytes.remaining();
+        }
+
+        @Override
+        public void onComplete(TransferResult r) {
+            el.drainResults();
+            if (stopped) return;
+            if (r.isSuccess()) {
+                if (measuring) {
+                    responses++;
+                    histogram.recordValue(Math.min(HIGHEST_MICROS, EngineLoop.micros(r.durationNanos())));
+                    statuses.merge(r.response().status(), 1L, Long::sum);
+                }
+                next();
+            } else {
+                if (measuring) {
+                    errors++;
+                    if (errorsShown++ < ERRORS_SHOWN) {
+                        err.println("bench: " + url + ": " + r.error().getMessage());
+                        err.flush();
+                    }
+                }
+                // From a task, not from here: a failure found inside add() must not recurse.
+                el.loop.execute(BenchCommand.this::next);
+            }
+        }
+    };
+
+    /** {@code 3} or {@code 0.5}: seconds as given, without a trailing {@code .0}. */
+    static String seconds(double s) {
+        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}
