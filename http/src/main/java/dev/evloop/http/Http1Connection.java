@@ -6,6 +6,7 @@ import static dev.evloop.poll.Events.READ;
 import static dev.evloop.poll.Events.WRITE;
 
 import dev.evloop.http.codec.BodyFraming;
+import dev.evloop.http.codec.ChunkedEncoder;
 import dev.evloop.http.codec.Http1RequestEncoder;
 import dev.evloop.http.codec.Http1ResponseParser;
 import dev.evloop.http.codec.HttpParseException;
@@ -21,12 +22,16 @@ import java.nio.ByteBuffer;
  * alive between exchanges when the response allows it.
  *
  * <p>Interest it reports for its transfer: WRITE while connecting and while request bytes wait,
- * READ while the response arrives, nothing when idle in the pool (the application is then told
- * REMOVE and the socket is not watched).
+ * READ while the response arrives (and while the head waits for 100 Continue), nothing while an
+ * upload source has no bytes, while the transfer is paused, and when idle in the pool (the
+ * application is then told REMOVE and the socket is not watched).
  */
 final class Http1Connection implements Http1ResponseParser.Listener {
     /** Reads per readiness event at most, so one busy socket cannot starve the others. */
     private static final int READS_PER_EVENT = 16;
+    /** Body source pulls per writable event at most. */
+    private static final int PULLS_PER_EVENT = 64;
+    private static final int UPLOAD_BUFFER = 64 * 1024;
 
     final HttpEngine engine;
     final String origin;
@@ -35,6 +40,9 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     final SocketTable.Entry entry;
     private final Http1ResponseParser parser;
     private ByteBuffer out = ByteBuffer.allocate(1024);
+    private ByteBuffer chunkData;
+    /** Close after this exchange whatever the response said (a body left unsent or unread). */
+    boolean forceClose;
     boolean connected;
     boolean closed;
     /** TLS for https origins; null for plain http. */
@@ -61,6 +69,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     /** Takes {@code t} as this connection's exchange. */
     void start(Transfer t) throws IOException {
         current = t;
+        forceClose = false;
         t.connection = this;
         engine.table().join(entry);
         if (!connected || tls != null && !handshaken) {
@@ -76,18 +85,41 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         engine.armIdle(t); // from here on, no bytes for the idle timeout fails the transfer
         HttpRequest r = t.current;
         byte[] body = r.body();
-        long length = body == null ? (needsZeroLength(r.method()) ? 0 : Http1RequestEncoder.NO_BODY) : body.length;
+        BodySource source = r.bodySource();
+        long length;
+        if (source != null) {
+            long n = source.length();
+            length = n >= 0 ? n : Http1RequestEncoder.CHUNKED;
+        } else {
+            length = body == null ? (needsZeroLength(r.method()) ? 0 : Http1RequestEncoder.NO_BODY) : body.length;
+        }
+        t.upload = source;
+        t.uploadRemaining = source != null && length >= 0 ? length : -1;
+        t.chunks = source != null && length < 0 ? new ChunkedEncoder() : null;
+        t.uploadStalled = false;
+        t.bodySkipped = false;
+        t.continueNow = false;
+        t.heldBody = null;
+        t.awaitingContinue = r.expectContinue() && length != 0 && length != Http1RequestEncoder.NO_BODY;
         out.clear();
         out = Http1RequestEncoder.encodeHead(out, r.method(), r.uri(), engine.headersToSend(r), length);
-        if (body != null) {
-            if (out.remaining() < body.length) {
-                out = ByteBuffer.allocate(out.position() + body.length).put(out.flip());
+        if (body != null && body.length > 0) {
+            if (t.awaitingContinue) {
+                t.heldBody = body; // sent after 100 Continue (or the timer)
+            } else {
+                out = appendBody(out, body);
             }
-            out.put(body);
         }
         out.flip();
         parser.begin(r.method());
         flush();
+    }
+
+    private static ByteBuffer appendBody(ByteBuffer out, byte[] body) {
+        if (out.remaining() < body.length) {
+            out = ByteBuffer.allocate(out.position() + body.length).put(out.flip());
+        }
+        return out.put(body);
     }
 
     /** RFC 9110 §8.6: a POST or PUT without content should still say Content-Length: 0. */
@@ -95,46 +127,150 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
     }
 
+    /**
+     * Writes what is pending, then pulls the body source while the socket takes it: WRITE while
+     * bytes wait, nothing while the source has none (until {@link HttpEngine#resumeUpload}), READ
+     * once everything is sent (or while the head waits for 100 Continue).
+     */
     private void flush() throws IOException {
         Transfer t = current;
-        if ((tls == null ? socket.write(out) : tls.write(out)) > 0) engine.progress(t);
-        if (out.hasRemaining() || tls != null && tls.hasPendingOutput()) {
-            engine.interest(t, WRITE);
+        for (int pulls = 0; ; pulls++) {
+            if (out.hasRemaining() || tls != null && tls.hasPendingOutput()) {
+                if ((tls == null ? socket.write(out) : tls.write(out)) > 0) engine.progress(t);
+                if (out.hasRemaining() || tls != null && tls.hasPendingOutput()) {
+                    engine.interest(t, WRITE);
+                    return;
+                }
+            }
+            if (t.awaitingContinue) {
+                enterReceiving(t);
+                engine.armContinue(t);
+                return;
+            }
+            if (t.upload == null || t.bodySkipped) break;
+            if (pulls >= PULLS_PER_EVENT) {
+                engine.interest(t, WRITE); // the socket is writable: back soon, after the others
+                return;
+            }
+            if (!pump(t)) {
+                engine.interest(t, 0); // nothing to send now, nothing to read yet
+                engine.holdIdle(t);
+                return;
+            }
+        }
+        enterReceiving(t);
+    }
+
+    private void enterReceiving(Transfer t) {
+        t.state = Transfer.State.RECEIVING;
+        if (t.paused) {
+            engine.interest(t, 0);
+            engine.holdIdle(t);
         } else {
-            t.state = Transfer.State.RECEIVING;
             engine.interest(t, READ);
         }
+    }
+
+    /** Fills {@code out} from the body source. False if the source has nothing now. */
+    private boolean pump(Transfer t) throws IOException {
+        if (out.capacity() < UPLOAD_BUFFER) out = ByteBuffer.allocate(UPLOAD_BUFFER);
+        out.clear();
+        BodySource source = t.upload;
+        int n;
+        if (t.chunks != null) {
+            if (chunkData == null) chunkData = ByteBuffer.allocate(UPLOAD_BUFFER - 32);
+            chunkData.clear();
+            n = source.read(chunkData);
+            if (n > 0) {
+                chunkData.flip();
+                out = t.chunks.writeChunk(out, chunkData);
+            } else if (n < 0) {
+                out = t.chunks.finish(out);
+                t.upload = null;
+            }
+        } else if (t.uploadRemaining == 0) {
+            n = -1;
+            t.upload = null;
+        } else {
+            out.limit((int) Math.min(out.capacity(), t.uploadRemaining));
+            n = source.read(out);
+            if (n > 0) {
+                t.uploadRemaining -= n;
+                if (t.uploadRemaining == 0) t.upload = null;
+            } else if (n < 0) {
+                long length = source.length();
+                throw new IOException("body source ended after " + (length - t.uploadRemaining) + " of its "
+                        + length + " bytes for " + t.current);
+            }
+        }
+        out.flip();
+        if (n > 0) t.uploadStarted = true;
+        if (n == 0) {
+            t.uploadStalled = true;
+            return false;
+        }
+        return true;
+    }
+
+    /** The source has bytes again ({@link HttpEngine#resumeUpload}). */
+    void resumeUpload(Transfer t) {
+        guarded(t, () -> {
+            if (current == t && t.state == Transfer.State.SENDING) {
+                engine.armIdle(t);
+                flush();
+            }
+        });
+    }
+
+    /** 100 Continue, or the wait for it ended: send the body held back. */
+    void sendHeldBody(Transfer t) {
+        guarded(t, () -> {
+            if (current != t || t.bodySkipped) return;
+            t.awaitingContinue = false;
+            t.state = Transfer.State.SENDING;
+            out.clear();
+            if (t.heldBody != null) out = appendBody(out, t.heldBody);
+            t.heldBody = null;
+            out.flip();
+            flush();
+        });
+    }
+
+    /** The application resumed a paused transfer: held bytes first, then reading again. */
+    void resumeReceiving(Transfer t) {
+        guarded(t, () -> {
+            if (current != t || t.state != Transfer.State.RECEIVING) return;
+            engine.armIdle(t);
+            ByteBuffer h = t.held;
+            t.held = null;
+            if (h != null && h.flip().hasRemaining()) {
+                t.listener().onBody(t, h);
+                if (t.paused || current != t) return;
+            }
+            if (t.completePending) {
+                t.completePending = false;
+                engine.completeExchange(this, t);
+                return;
+            }
+            engine.interest(t, READ);
+            if (tls != null && tls.hasBufferedInput()) receive(t); // no event will come for those
+        });
+    }
+
+    private interface IoStep {
+        void run() throws IOException;
     }
 
     /** The application says the socket is ready ({@code events} 0: unknown, try everything). */
     void onReady(int events) {
         Transfer t = current;
         if (t == null || closed) return; // idle in the pool: not watched, nothing to do
+        guarded(t, () -> ready(t, events));
+    }
+
+    private void guarded(Transfer t, IoStep step) {
         try {
-            if (!connected) {
-                if (!socket.finishConnect()) return;
-                connected = true;
-                if (tls == null) engine.connected(this);
-            }
-            if (tls != null && !handshaken) {
-                if (!tls.handshake()) {
-                    engine.interest(t, tls.wantedInterest());
-                    return;
-                }
-                handshaken = true;
-                engine.connected(this); // the connect timeout covers the TLS handshake too
-            }
-            if (t.state == Transfer.State.CONNECTING) {
-                send(t);
-                return;
-            }
-            if (t.state == Transfer.State.SENDING) {
-                flush();
-                return;
-            }
-            if (t.state == Transfer.State.RECEIVING && (events == 0 || (events & (READ | ERROR | HANGUP)) != 0)) {
-                receive(t);
-            }
+            step.run();
         } catch (HttpParseException e) {
             engine.failConnection(this, e);
         } catch (IOException e) {
@@ -146,10 +282,39 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         }
     }
 
+    private void ready(Transfer t, int events) throws IOException {
+        if (!connected) {
+            if (!socket.finishConnect()) return;
+            connected = true;
+            if (tls == null) engine.connected(this);
+        }
+        if (tls != null && !handshaken) {
+            if (!tls.handshake()) {
+                engine.interest(t, tls.wantedInterest());
+                return;
+            }
+            handshaken = true;
+            engine.connected(this); // the connect timeout covers the TLS handshake too
+        }
+        if (t.state == Transfer.State.CONNECTING) {
+            send(t);
+            return;
+        }
+        if (t.state == Transfer.State.SENDING) {
+            if (!t.uploadStalled) flush();
+            return;
+        }
+        if (t.state == Transfer.State.RECEIVING && !t.paused
+                && (events == 0 || (events & (READ | ERROR | HANGUP)) != 0)) {
+            receive(t);
+        }
+    }
+
     private void receive(Transfer t) throws IOException {
         ByteBuffer buf = engine.readBuffer();
         // Bytes TLS already holds will not make the socket readable again: always drain them.
-        for (int i = 0; current == t && (i < READS_PER_EVENT || tls != null && tls.hasBufferedInput()); i++) {
+        for (int i = 0; current == t && !t.paused && t.state == Transfer.State.RECEIVING
+                && (i < READS_PER_EVENT || tls != null && tls.hasBufferedInput()); i++) {
             buf.clear();
             int n = tls == null ? socket.read(buf) : tls.read(buf);
             if (n == 0) return;
@@ -160,6 +325,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             engine.progress(t);
             buf.flip();
             parser.parse(buf);
+            if (current == t && t.continueNow) {
+                t.continueNow = false;
+                sendHeldBody(t);
+                return;
+            }
+            if (current == t && t.completePending && buf.hasRemaining()) forceClose = true;
             if (current != t && buf.hasRemaining()) {
                 // Bytes after a complete response we did not ask for: the framing cannot be trusted.
                 engine.closeConnection(this);
@@ -183,7 +354,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     }
 
     boolean keepAlive() {
-        return parser.keepAlive();
+        return parser.keepAlive() && !forceClose;
     }
 
     // ---------------------------------------------------------------- parser events
@@ -203,7 +374,13 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     @Override
     public void onInterimResponse(int code) {
-        current.headers = HttpHeaders.builder();
+        Transfer t = current;
+        t.headers = HttpHeaders.builder();
+        if (code == 100 && t.awaitingContinue) {
+            t.awaitingContinue = false;
+            engine.cancelContinue(t);
+            t.continueNow = true; // the body goes once this read's bytes are parsed
+        }
     }
 
     @Override
@@ -211,6 +388,19 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         Transfer t = current;
         t.responseStarted = true;
         HttpHeaders head = t.headers.build();
+        if (t.awaitingContinue || t.continueNow) {
+            // A final status before the body was sent (417, 401, ...): the body is not sent. The
+            // server may still expect it, so the connection is kept only when it says keep-alive.
+            t.awaitingContinue = false;
+            t.continueNow = false;
+            engine.cancelContinue(t);
+            t.bodySkipped = true;
+            t.upload = null;
+            t.heldBody = null;
+            boolean saysKeep = head.first("Connection").map(v -> v.toLowerCase(java.util.Locale.ROOT)
+                    .contains("keep-alive")).orElse(false);
+            if (!saysKeep || t.uploadStarted) forceClose = true;
+        }
         t.discarding = engine.isRedirect(t, head);
         if (t.discarding) return; // the body of a redirect we follow is read and dropped
         t.decoder = engine.decoderFor(head);
@@ -249,6 +439,17 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     }
 
     private static void deliver(Transfer t, ByteBuffer bytes) {
+        if (t.paused) { // kept, delivered first on resume
+            ByteBuffer h = t.held;
+            if (h == null || h.remaining() < bytes.remaining()) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(64 * 1024,
+                        (h == null ? 0 : h.position()) + bytes.remaining() * 2));
+                if (h != null) bigger.put(h.flip());
+                t.held = h = bigger;
+            }
+            h.put(bytes);
+            return;
+        }
         if (!t.collects()) {
             t.listener().onBody(t, bytes);
             return;
@@ -272,7 +473,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     @Override
     public void onMessageComplete() {
-        engine.completeExchange(this, current);
+        Transfer t = current;
+        if (t.paused) {
+            t.completePending = true; // after the held bytes, on resume
+            return;
+        }
+        engine.completeExchange(this, t);
     }
 
     @Override

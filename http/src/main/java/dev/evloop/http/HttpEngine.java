@@ -41,9 +41,12 @@ import java.util.concurrent.TimeUnit;
  * callbacks only record what to watch. Transfer listeners may call {@link #add} and
  * {@link #remove}. {@link #assign} is allowed anywhere.
  *
- * <p>Not yet here (see the project's issues): streamed uploads, Expect: 100-continue, pause/resume,
- * name resolution off the driving thread (names other than IP literals and {@code localhost} are
- * resolved with a blocking lookup).
+ * <p>Uploads may be streamed ({@link BodySource}, {@link #resumeUpload}) and wait for
+ * {@code 100 Continue}; response bodies may be paused ({@link #pause}, {@link #resume}). Names
+ * other than IP literals and {@code localhost} are resolved on virtual threads
+ * ({@link Builder#resolver}); results come back through a notification socket (an eventfd on the
+ * native transport, a pipe on NIO) that is announced IN only while lookups are pending and
+ * REMOVEd when none are. That is the only thread the engine starts.
  */
 public final class HttpEngine {
     private final SocketTable table;
@@ -65,6 +68,7 @@ public final class HttpEngine {
     private javax.net.ssl.SSLContext sslContext;
     private final boolean decodeContent;
     private final dev.evloop.http.codec.ContentDecoder.Limits decoderLimits;
+    private final java.util.function.Function<String, InetAddress[]> resolver;
 
     private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
@@ -103,6 +107,15 @@ public final class HttpEngine {
         this.sslContext = b.sslContext;
         this.decodeContent = b.decodeContent;
         this.decoderLimits = b.decoderLimits;
+        this.resolver = b.resolver;
+    }
+
+    private static InetAddress[] lookUp(String host) {
+        try {
+            return InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static Builder builder() {
@@ -157,7 +170,9 @@ public final class HttpEngine {
         try {
             if (checker != null) checker.beforeDrive(socket, events);
             SocketTable.Entry e = table.get(socket);
-            if (e != null) ((Http1Connection) e.owner).onReady(events);
+            if (e == null) return;
+            if (e.owner instanceof Http1Connection c) c.onReady(events);
+            else if (e.owner == wakeup) drainResolutions();
         } finally {
             exit();
         }
@@ -170,6 +185,56 @@ public final class HttpEngine {
             if (checker != null) checker.timeout();
             announcedDeadline = Long.MIN_VALUE; // the application's timer fired: announce the next one anew
             timers.expire(clock.nanoTime());
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The {@link BodySource} of {@code t} has bytes again after returning 0: the engine pulls it
+     * anew (and watches the socket for writing while it has bytes to send). Nothing if the
+     * transfer is not waiting for its source.
+     */
+    public void resumeUpload(Transfer t) {
+        enter("resumeUpload");
+        try {
+            if (t.state == Transfer.State.DONE || !t.uploadStalled) return;
+            t.uploadStalled = false;
+            if (t.connection != null) t.connection.resumeUpload(t);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Pauses delivery of a {@linkplain Transfer#streaming streaming} transfer's response body
+     * (backpressure; libcurl's CURLPAUSE_RECV): no more {@link TransferListener#onBody} until
+     * {@link #resume}, the socket is not watched for reading meanwhile (REMOVE when nothing else
+     * is watched), bytes already read are kept for {@code resume}, and the idle timeout is held.
+     * The connection stays with the transfer: nothing is closed or pooled. Callable from listeners.
+     */
+    public void pause(Transfer t) {
+        enter("pause");
+        try {
+            if (t.collects()) throw new IllegalStateException("only streaming transfers pause: " + t);
+            if (t.state == Transfer.State.DONE || t.paused) return;
+            t.paused = true;
+            if (t.connection != null && t.state == Transfer.State.RECEIVING) {
+                interest(t, 0);
+                holdIdle(t);
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /** Resumes a {@link #pause}d transfer: kept bytes first, then reading again. */
+    public void resume(Transfer t) {
+        enter("resume");
+        try {
+            if (t.state == Transfer.State.DONE || !t.paused) return;
+            t.paused = false;
+            if (t.connection != null) t.connection.resumeReceiving(t);
         } finally {
             exit();
         }
@@ -191,8 +256,20 @@ public final class HttpEngine {
         try {
             closed = true;
             for (Transfer t : new ArrayDeque<>(waiting)) fail(t, new CancellationException("engine closed"));
+            for (Transfer t : new ArrayDeque<>(resolving)) fail(t, new CancellationException("engine closed"));
             for (Http1Connection c : new ArrayDeque<>(open)) {
                 if (c.current != null) fail(c.current, new CancellationException("engine closed")); else closeConnection(c);
+            }
+            if (wakeup != null) {
+                wakeupEntry.connectionRead = false;
+                table.remove(wakeupEntry); // REMOVE before close, as for every socket
+                wakeupEntry.handle.markClosed();
+                try {
+                    wakeup.close();
+                } catch (IOException ignored) {
+                    // nothing left to lose
+                }
+                wakeup = null;
             }
         } finally {
             exit();
@@ -358,7 +435,114 @@ public final class HttpEngine {
     }
 
     private void open(String origin, URI uri, Transfer t) throws IOException {
-        InetSocketAddress address = new InetSocketAddress(resolve(uri.getHost()), Integer.parseInt(origin.substring(origin.lastIndexOf(':') + 1)));
+        int port = Integer.parseInt(origin.substring(origin.lastIndexOf(':') + 1));
+        String host = uri.getHost().startsWith("[") && uri.getHost().endsWith("]")
+                ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        InetAddress now = literal(host);
+        if (now != null) {
+            connect(origin, uri, t, new InetSocketAddress(now, port));
+        } else {
+            resolveAsync(origin, uri, t, host, port);
+        }
+    }
+
+    /** IP literals and localhost, without a lookup; null for a name to resolve. */
+    private static InetAddress literal(String host) {
+        if (host.equalsIgnoreCase("localhost")) return InetAddress.getLoopbackAddress();
+        try {
+            return InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException notLiteral) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- name resolution off the driving thread
+
+    /** A lookup done by a resolver thread, waiting to be picked up on the driving thread. */
+    private record Resolution(Transfer t, String origin, URI uri, String host, int port, InetAddress[] addresses,
+            Throwable error) {}
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Resolution> resolved =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Set<Transfer> resolving = new java.util.LinkedHashSet<>();
+    private WakeupChannel wakeup;
+    private SocketTable.Entry wakeupEntry;
+    /** Lookups started and not yet picked up: the wakeup socket is announced (IN) while above 0. */
+    private int pendingResolutions;
+
+    /**
+     * Resolves {@code host} on a virtual thread; the result comes back through the wakeup socket,
+     * announced IN only while lookups are pending. The transfer holds its connection slot meanwhile.
+     */
+    private void resolveAsync(String origin, URI uri, Transfer t, String host, int port) throws IOException {
+        if (wakeup == null) {
+            wakeup = WakeupChannel.open(transport);
+            SocketHandle h = new SocketHandle(wakeup, ++generations);
+            wakeupEntry = table.add(h);
+            wakeupEntry.owner = wakeup;
+        }
+        perHost.merge(origin, 1, Integer::sum);
+        total++;
+        t.resolving = true;
+        t.state = Transfer.State.RESOLVING;
+        resolving.add(t);
+        if (pendingResolutions++ == 0) table.connectionInterest(wakeupEntry, true, false);
+        WakeupChannel w = wakeup;
+        java.util.function.Function<String, InetAddress[]> r = resolver;
+        Thread.ofVirtual().name("evloop-resolve " + host).start(() -> {
+            InetAddress[] a = null;
+            Throwable error = null;
+            try {
+                a = r.apply(host);
+            } catch (Throwable e) {
+                error = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+            }
+            resolved.add(new Resolution(t, origin, uri, host, port, a, error));
+            w.signal();
+        });
+    }
+
+    /** The transfer no longer waits for its lookup: give its connection slot back. */
+    private void releaseResolving(Transfer t, String origin) {
+        t.resolving = false;
+        resolving.remove(t);
+        perHost.merge(origin, -1, Integer::sum);
+        total--;
+    }
+
+    /** The wakeup socket is readable: continue the transfers whose lookups finished. */
+    private void drainResolutions() {
+        wakeup.drain();
+        Resolution r;
+        while ((r = resolved.poll()) != null) {
+            pendingResolutions--;
+            Transfer t = r.t();
+            if (!t.resolving) continue; // failed or removed meanwhile: its slot is already back
+            releaseResolving(t, r.origin());
+            if (r.error() != null || r.addresses() == null || r.addresses().length == 0) {
+                String why = r.error() == null ? "no addresses" : r.error().getMessage() != null
+                        && !r.error().getMessage().equals(r.host()) ? r.error().getMessage() : r.error().getClass().getSimpleName();
+                UnknownHostException e = new UnknownHostException("unknown host " + r.host() + " for " + t.request() + ": " + why);
+                if (r.error() != null) e.initCause(r.error());
+                fail(t, e);
+                continue;
+            }
+            try {
+                if (makeRoom(r.origin())) {
+                    connect(r.origin(), r.uri(), t, new InetSocketAddress(r.addresses()[0], r.port()));
+                } else {
+                    t.state = Transfer.State.QUEUED;
+                    waiting.add(t);
+                }
+            } catch (IOException e) {
+                if (t.connection != null) failConnection(t.connection, e); else fail(t, e);
+            }
+        }
+        if (pendingResolutions == 0) table.connectionInterest(wakeupEntry, false, false);
+        startWaiting();
+    }
+
+    private void connect(String origin, URI uri, Transfer t, InetSocketAddress address) throws IOException {
         TcpSocket socket;
         try {
             socket = transport.connect(address);
@@ -389,13 +573,6 @@ public final class HttpEngine {
             }
         }
         return sslContext;
-    }
-
-    /** IP literals and localhost without a lookup; other names with a blocking one (see class doc). */
-    private static InetAddress resolve(String host) throws UnknownHostException {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost")) return InetAddress.getLoopbackAddress();
-        return InetAddress.getByName(h);
     }
 
     void connected(Http1Connection c) {
@@ -438,6 +615,31 @@ public final class HttpEngine {
     /** Bytes moved for {@code t}: its idle timeout starts over. */
     void progress(Transfer t) {
         if (t.idleTimer != 0) timers.reschedule(t.idleTimer, clock.nanoTime() + idleTimeoutNanos);
+    }
+
+    /** The idle timer stops (paused, or an upload source with nothing now); {@link #armIdle} restarts it. */
+    void holdIdle(Transfer t) {
+        if (t.idleTimer != 0) {
+            timers.cancel(t.idleTimer);
+            t.idleTimer = 0;
+        }
+    }
+
+    /** The head went out with Expect: 100-continue: send the body anyway after the request's wait. */
+    void armContinue(Transfer t) {
+        if (t.continueTimer != 0) return;
+        Http1Connection c = t.connection;
+        t.continueTimer = timers.schedule(clock.nanoTime() + t.current.continueTimeout().toNanos(), () -> {
+            t.continueTimer = 0;
+            if (t.awaitingContinue && t.connection == c) c.sendHeldBody(t);
+        });
+    }
+
+    void cancelContinue(Transfer t) {
+        if (t.continueTimer != 0) {
+            timers.cancel(t.continueTimer);
+            t.continueTimer = 0;
+        }
     }
 
     void armIdle(Transfer t) {
@@ -525,7 +727,13 @@ public final class HttpEngine {
             method = "GET";
             body = null;
         }
+        if (from.bodySource() != null && method.equals(from.method())) {
+            finish(t, null, new IOException("cannot follow " + s + " to " + target + ": the streamed body of "
+                    + from + " cannot be sent again"), false);
+            return;
+        }
         HttpHeaders.Builder headers = from.headers().toBuilder();
+        if (body == null) headers.remove("Expect");
         if (!origin(target).equals(origin(from.uri()))) {
             headers.remove("Authorization").remove("Cookie");
         }
@@ -542,7 +750,8 @@ public final class HttpEngine {
      * idle): send an idempotent request once more on a fresh connection. True if it did.
      */
     boolean retryIfDead(Http1Connection c, Transfer t, IOException cause) {
-        if (c.exchanges == 0 || t.retried || t.responseStarted || c.messageStarted() || !t.request().isIdempotent()) {
+        if (c.exchanges == 0 || t.retried || t.responseStarted || c.messageStarted() || !t.request().isIdempotent()
+                || t.uploadStarted) {
             return false;
         }
         t.retried = true;
@@ -564,6 +773,7 @@ public final class HttpEngine {
     }
 
     private void detach(Http1Connection c, Transfer t) {
+        cancelContinue(t); // a retry on a fresh connection waits for its own 100
         table.leave(c.entry, t.interest);
         t.interest = 0;
         t.connection = null;
@@ -614,6 +824,9 @@ public final class HttpEngine {
             detach(c, t);
             closeConnection(c); // mid-exchange: its framing is lost
             startWaiting();
+        } else if (t.resolving) {
+            releaseResolving(t, origin(t.current.uri()));
+            startWaiting();
         } else {
             waiting.remove(t);
         }
@@ -628,6 +841,8 @@ public final class HttpEngine {
         }
         if (t.totalTimer != 0) timers.cancel(t.totalTimer);
         if (t.idleTimer != 0) timers.cancel(t.idleTimer);
+        cancelContinue(t);
+        t.held = null;
         t.totalTimer = 0;
         t.idleTimer = 0;
         running--;
@@ -651,6 +866,18 @@ public final class HttpEngine {
         private int maxTotal = Integer.MAX_VALUE;
         private int maxRedirects;
         private javax.net.ssl.SSLContext sslContext;
+        private java.util.function.Function<String, InetAddress[]> resolver = HttpEngine::lookUp;
+
+        /**
+         * How names other than IP literals and {@code localhost} are resolved (default: the JDK's
+         * {@link InetAddress#getAllByName}). Called on a virtual thread, never the driving one; it
+         * may block. Throw (an {@link java.io.UncheckedIOException} wrapping an
+         * {@link UnknownHostException}, say) or return no addresses for an unknown host.
+         */
+        public Builder resolver(java.util.function.Function<String, InetAddress[]> resolver) {
+            this.resolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
 
         /** TLS settings, e.g. a custom trust store (default: the JDK's default context). */
         public Builder sslContext(javax.net.ssl.SSLContext context) {

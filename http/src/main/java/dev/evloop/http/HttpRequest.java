@@ -13,26 +13,41 @@ public final class HttpRequest {
     private final HttpHeaders headers;
     private final byte[] body;
     private final Duration timeout;
+    private final BodySource source;
+    private final boolean expectContinue;
+    private final Duration continueTimeout;
 
     /** A request to {@code target} with this request's settings: for a followed redirect. */
     HttpRequest redirect(URI target, String method, byte[] body, HttpHeaders headers) {
-        return new HttpRequest(method, target, headers, body, timeout);
+        return new HttpRequest(method, target, headers, body, timeout, null, expectContinue && body != null,
+                continueTimeout);
     }
 
-    private HttpRequest(String method, URI uri, HttpHeaders headers, byte[] body, Duration timeout) {
+    private HttpRequest(String method, URI uri, HttpHeaders headers, byte[] body, Duration timeout,
+            BodySource source, boolean expectContinue, Duration continueTimeout) {
         this.method = method;
         this.uri = uri;
         this.headers = headers;
         this.body = body;
         this.timeout = timeout;
+        this.source = source;
+        this.expectContinue = expectContinue;
+        this.continueTimeout = continueTimeout;
     }
 
     private HttpRequest(Builder b) {
         this.method = b.method;
         this.uri = b.uri;
-        this.headers = b.headers.build();
         this.body = b.body;
         this.timeout = b.timeout;
+        this.source = b.source;
+        this.continueTimeout = b.continueTimeout;
+        boolean hasBody = b.body != null || b.source != null;
+        boolean headerSays = b.headers.build().first("Expect")
+                .map(v -> v.trim().equalsIgnoreCase("100-continue")).orElse(false);
+        this.expectContinue = hasBody && (b.expectContinue || headerSays);
+        HttpHeaders h = b.headers.build();
+        this.headers = this.expectContinue && !headerSays ? h.toBuilder().add("Expect", "100-continue").build() : h;
     }
 
     public static Builder newBuilder(URI uri) {
@@ -64,6 +79,29 @@ public final class HttpRequest {
         return body;
     }
 
+    /** The streamed body ({@link Builder#POST(BodySource)}), or null. */
+    public BodySource bodySource() {
+        return source;
+    }
+
+    /** True if a body is sent (bytes or a source). */
+    public boolean hasBody() {
+        return body != null || source != null;
+    }
+
+    /**
+     * True when the body waits for {@code 100 Continue} (the request has a body and either an
+     * {@code Expect: 100-continue} header or {@link Builder#expectContinue}).
+     */
+    public boolean expectContinue() {
+        return expectContinue;
+    }
+
+    /** How long to wait for 100 Continue before sending the body anyway (default 1 s, as curl). */
+    public Duration continueTimeout() {
+        return continueTimeout;
+    }
+
     /** The total timeout (queueing included), or null for the engine's default. */
     public Duration timeout() {
         return timeout;
@@ -87,7 +125,10 @@ public final class HttpRequest {
         private final URI uri;
         private final HttpHeaders.Builder headers = HttpHeaders.builder();
         private byte[] body;
+        private BodySource source;
         private Duration timeout;
+        private boolean expectContinue;
+        private Duration continueTimeout = Duration.ofSeconds(1);
 
         private Builder(URI uri) {
             this.uri = checkUri(uri);
@@ -108,15 +149,48 @@ public final class HttpRequest {
         public Builder method(String method, byte[] body) {
             this.method = Objects.requireNonNull(method, "method");
             this.body = body;
+            this.source = null;
+            return this;
+        }
+
+        /** A method with a streamed body, pulled by the engine (see {@link BodySource}). */
+        public Builder method(String method, BodySource source) {
+            this.method = Objects.requireNonNull(method, "method");
+            this.source = Objects.requireNonNull(source, "source");
+            this.body = null;
+            return this;
+        }
+
+        public Builder POST(BodySource source) {
+            return method("POST", source);
+        }
+
+        public Builder PUT(BodySource source) {
+            return method("PUT", source);
+        }
+
+        /**
+         * Send {@code Expect: 100-continue} and hold the body back until the server answers 100,
+         * a final status (the body is then not sent), or {@link #continueTimeout} passes (the
+         * body is sent anyway). Only for requests with a body; same as setting the header.
+         */
+        public Builder expectContinue(boolean on) {
+            this.expectContinue = on;
+            return this;
+        }
+
+        public Builder continueTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("continueTimeout must be positive: " + d);
+            this.continueTimeout = d;
             return this;
         }
 
         public Builder GET() {
-            return method("GET", null);
+            return method("GET", (byte[]) null);
         }
 
         public Builder HEAD() {
-            return method("HEAD", null);
+            return method("HEAD", (byte[]) null);
         }
 
         public Builder POST(byte[] body) {
@@ -132,7 +206,7 @@ public final class HttpRequest {
         }
 
         public Builder DELETE() {
-            return method("DELETE", null);
+            return method("DELETE", (byte[]) null);
         }
 
         public Builder header(String name, String value) {

@@ -8,11 +8,14 @@ import java.util.Objects;
  * the response body into its {@link HttpResponse} ({@link #collecting}) or hands it to its
  * listener as it arrives ({@link #streaming}).
  *
- * <p>Lifecycle: 1. new 2. added (queued until a connection is free) 3. connecting 4. sending
- * 5. receiving 6. done, with a {@link TransferResult} delivered once. Engine-thread state only.
+ * <p>Lifecycle: 1. new 2. added (queued until a connection is free) 3. resolving (a name looked
+ * up off the driving thread) 4. connecting 5. sending (a streamed body may stall until
+ * {@link HttpEngine#resumeUpload}; with 100-continue the body waits for the server) 6. receiving
+ * (a streaming transfer may be {@linkplain HttpEngine#pause paused}) 7. done, with a
+ * {@link TransferResult} delivered once. Engine-thread state only.
  */
 public final class Transfer {
-    enum State { NEW, QUEUED, CONNECTING, SENDING, RECEIVING, DONE }
+    enum State { NEW, QUEUED, RESOLVING, CONNECTING, SENDING, RECEIVING, DONE }
 
     private final HttpRequest request;
     private final TransferListener listener;
@@ -42,6 +45,35 @@ public final class Transfer {
     HttpHeaders.Builder trailers;
     ByteArrayOutputStream body;
     TransferResult result;
+
+    // Upload (streamed body) state.
+    /** The body source being sent, or null (no body, or a byte[] body sent with the head). */
+    BodySource upload;
+    /** Bytes still owed for a source of known length; -1 when chunked. */
+    long uploadRemaining;
+    dev.evloop.http.codec.ChunkedEncoder chunks;
+    /** The source returned 0: waiting for {@link HttpEngine#resumeUpload}. */
+    boolean uploadStalled;
+    /** Any body byte was pulled from the source (it cannot be sent again). */
+    boolean uploadStarted;
+    /** The head went out with Expect: 100-continue; the body waits for 100, a final status or the timer. */
+    boolean awaitingContinue;
+    /** The body is still to be sent after the head (held for 100-continue). */
+    byte[] heldBody;
+    long continueTimer;
+    /** 100 Continue arrived: send the body once the bytes read with it are parsed. */
+    boolean continueNow;
+    /** A final response came before the body was sent: the body is not sent at all. */
+    boolean bodySkipped;
+
+    // Pause (response backpressure) state.
+    boolean paused;
+    /** Decoded body bytes received while paused, delivered first on resume. */
+    java.nio.ByteBuffer held;
+    /** The response ended while paused: complete the exchange on resume. */
+    boolean completePending;
+    /** A resolution in flight for this transfer holds a connection slot. */
+    boolean resolving;
 
     private Transfer(HttpRequest request, TransferListener listener, boolean collect) {
         this.request = Objects.requireNonNull(request, "request");

@@ -13,6 +13,8 @@ public interface TransferListener {
     /**
      * Body bytes of a {@linkplain Transfer#streaming streaming} transfer, decoded, valid during the
      * call only. Collecting transfers gather the body into the {@link HttpResponse} instead.
+     * Calling {@link HttpEngine#pause} here means no more calls after this one until
+     * {@link HttpEngine#resume}.
      */
     default void onBody(Transfer transfer, ByteBuffer bytes) {}
 

@@ -69,6 +69,14 @@ final class JettyFixture implements AutoCloseable {
                         response.getHeaders().put("X-Method", request.getMethod());
                         response.write(true, body, callback);
                     }
+                    case "echoinfo" -> {
+                        // /echo plus how the request was framed
+                        response.getHeaders().put("X-Transfer-Encoding", String.valueOf(request.getHeaders().get("Transfer-Encoding")));
+                        response.getHeaders().put("X-Content-Length", String.valueOf(request.getHeaders().get("Content-Length")));
+                        response.getHeaders().put("X-Expect", String.valueOf(request.getHeaders().get("Expect")));
+                        ByteBuffer body = Content.Source.asByteBuffer(request);
+                        response.write(true, body, callback);
+                    }
                     case "redirect" -> {
                         // /redirect/N: N hops, then /hello; /redirect/CODE/to/ANY: one hop with that code to /echo
                         int n = Integer.parseInt(parts[2]);

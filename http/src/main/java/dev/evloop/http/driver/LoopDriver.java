@@ -65,12 +65,26 @@ public final class LoopDriver {
             return;
         }
         try {
-            r = loop.register(socket.pollable(), action.interest(), Trigger.LEVEL,
-                    (reg, ready) -> engine.socketAction(socket, ready));
+            r = loop.register(socket.pollable(), action.interest(), Trigger.LEVEL, (reg, ready) -> {
+                engine.socketAction(socket, ready);
+                refreshConnectInterest(socket, reg);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("registering " + socket, e);
         }
         engine.assign(socket, r);
+    }
+
+    /**
+     * On a JDK Selector, WRITE means OP_CONNECT while the connect is pending. A socket that stays
+     * OUT once connected (an upload filling the socket) gets no new announcement, so restate the
+     * interest: the poller then picks OP_WRITE (no system call when nothing changes).
+     */
+    static void refreshConnectInterest(SocketHandle socket, Registration reg) {
+        if (reg.isValid() && socket.pollable().channel() instanceof java.nio.channels.SocketChannel
+                && reg.isSubscribedWrite()) {
+            reg.interest(reg.interest());
+        }
     }
 
     private void onTimer(long delayMillis) {
