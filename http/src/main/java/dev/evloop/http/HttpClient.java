@@ -138,6 +138,12 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
+        /** Limits on response heads and bodies (header section size, field count, chunk lines, body size). */
+        public Builder parserLimits(dev.evloop.http.codec.ParserLimits limits) {
+            engine.parserLimits(limits);
+            return this;
+        }
+
         /** Follow up to {@code max} redirects (0: none, the default). */
         public Builder followRedirects(int max) {
             engine.followRedirects(max);
