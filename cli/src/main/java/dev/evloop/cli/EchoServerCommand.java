@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code evloop echo-server}: the length-prefixed echo service on {@link TcpServer}, until
  * SIGINT or SIGTERM. A shutdown hook stops accepting and gives open connections
- * {@value #GRACE_SECONDS} s to receive what they are owed.
+ * two seconds ({@link ServerRun#GRACE}) to receive what they are owed.
  */
 @Command(
         name = "echo-server",
@@ -33,7 +32,6 @@ import picocli.CommandLine.Spec;
             "Runs until SIGINT or SIGTERM."
         })
 final class EchoServerCommand implements Callable<Integer> {
-    static final int GRACE_SECONDS = 2;
     private static final int MAX_MESSAGE_LIMIT = 1 << 30;
 
     @Spec
@@ -105,25 +103,7 @@ final class EchoServerCommand implements Callable<Integer> {
                 hostAndPort(server.localAddress()), loops, b.name().toLowerCase());
         out.flush();
 
-        Duration grace = Duration.ofSeconds(GRACE_SECONDS);
-        Thread hook = new Thread(() -> server.shutdown(grace).join(), "echo-server-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            if (durationSeconds > 0) {
-                Thread.sleep(Duration.ofNanos((long) (durationSeconds * 1e9)));
-            } else {
-                new CountDownLatch(1).await(); // until a signal ends the JVM; the hook shuts down
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            server.shutdown(grace).join();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down already; the hook joins the same shutdown
-            }
-        }
+        ServerRun.untilStopped("echo-server", durationSeconds, server::shutdown);
         return 0;
     }
 

@@ -7,9 +7,7 @@ import dev.evloop.server.http.HttpServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,22 +70,7 @@ final class HttpServerCommand implements Callable<Integer> {
         out.printf("http-server listening on http://%s/ (%d loop(s), %s backend)%n",
                 EchoServerCommand.hostAndPort(server.localAddress()), loops, b.name().toLowerCase());
         out.flush();
-        Duration grace = Duration.ofSeconds(EchoServerCommand.GRACE_SECONDS);
-        Thread hook = new Thread(() -> server.shutdown(grace).join(), "http-server-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            if (durationSeconds > 0) Thread.sleep(Duration.ofNanos((long) (durationSeconds * 1e9)));
-            else new CountDownLatch(1).await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            server.shutdown(grace).join();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down already
-            }
-        }
+        ServerRun.untilStopped("http-server", durationSeconds, server::shutdown);
         return 0;
     }
 
