@@ -265,6 +265,40 @@ class HttpClientTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void ipv6LoopbackWithABracketedHost(Backend backend) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("::1"))) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try (Socket s = server.accept()) {
+                    String head = readHeadText(s.getInputStream());
+                    String host = head.lines().filter(l -> l.regionMatches(true, 0, "Host:", 0, 5)).findFirst().orElse("none");
+                    String body = host.substring(5).trim();
+                    write(s, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (HttpClient c = client(HttpClient.newBuilder().backend(backend))) {
+                HttpResponse r = c.send(HttpRequest.get("http://[::1]:" + server.getLocalPort() + "/v6"));
+                assertThat(r.bodyAsString()).as("the Host header the server saw").isEqualTo("[::1]:" + server.getLocalPort());
+            }
+            t.join(5000);
+        }
+    }
+
+    static String readHeadText(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int state = 0;
+        while (state < 4) {
+            int c = in.read();
+            if (c < 0) throw new IOException("eof");
+            b.append((char) c);
+            state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+        return b.toString();
+    }
+
     @Test
     void badRequestsAreRefusedUpFront() {
         assertThatThrownBy(() -> HttpRequest.newBuilder("ftp://x/")).isInstanceOf(IllegalArgumentException.class)
