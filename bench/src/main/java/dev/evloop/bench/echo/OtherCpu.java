@@ -19,7 +19,7 @@ import java.util.Set;
  * /proc/stat is no help here: on this VM the per-process times, which the kernel scales to the
  * scheduler's exact runtime, sum to more than /proc/stat's tick-sampled total.)
  */
-final class OtherCpu implements AutoCloseable {
+public final class OtherCpu implements AutoCloseable {
     static final int PERIOD_MS = 250;
     private static final long PF_KTHREAD = 0x00200000L;
 
@@ -29,7 +29,7 @@ final class OtherCpu implements AutoCloseable {
     private long ticks;
     private volatile boolean running = true;
 
-    OtherCpu(Set<Long> excluded) {
+    public OtherCpu(Set<Long> excluded) {
         this.excluded = excluded;
         sample(false);
         sampler = new Thread(this::run, "other-cpu");
@@ -77,7 +77,7 @@ final class OtherCpu implements AutoCloseable {
     }
 
     /** CPU seconds the other processes used since this sampler started. */
-    synchronized double seconds() {
+    public synchronized double seconds() {
         sample(true);
         return ticks / (double) Proc.USER_HZ;
     }

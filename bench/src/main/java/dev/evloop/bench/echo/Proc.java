@@ -6,17 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What /proc (proc(5)) says about another process: CPU time, memory, open descriptors. Linux only. */
-final class Proc {
+public final class Proc {
     /**
      * Clock ticks per second of /proc/PID/stat's utime and stime ({@code sysconf(_SC_CLK_TCK)}):
      * USER_HZ, 100 on every Linux architecture the kernel exports to user space.
      */
-    static final int USER_HZ = 100;
+    public static final int USER_HZ = 100;
 
     private Proc() {}
 
     /** utime + stime of the whole process (all threads), in clock ticks. */
-    static long cpuTicks(long pid) throws IOException {
+    public static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
@@ -25,18 +25,18 @@ final class Proc {
     }
 
     /** utime of the whole process, in clock ticks: the part of {@link #cpuTicks} spent in user space. */
-    static long userTicks(long pid) throws IOException {
+    public static long userTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         return Long.parseLong(f[11]);
     }
 
-    static double cpuSeconds(long pid) throws IOException {
+    public static double cpuSeconds(long pid) throws IOException {
         return cpuTicks(pid) / (double) USER_HZ;
     }
 
     /** A {@code kB} field of /proc/PID/status ({@code VmRSS}, {@code VmHWM}, ...), in bytes. */
-    static long statusBytes(long pid, String field) throws IOException {
+    public static long statusBytes(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith(field + ":")) {
                 String v = line.substring(field.length() + 1).trim();
@@ -48,17 +48,17 @@ final class Proc {
     }
 
     /** Resident set size now. */
-    static long rss(long pid) throws IOException {
+    public static long rss(long pid) throws IOException {
         return statusBytes(pid, "VmRSS");
     }
 
     /** The peak resident set size ("high water mark") since the process started. */
-    static long peakRss(long pid) throws IOException {
+    public static long peakRss(long pid) throws IOException {
         return statusBytes(pid, "VmHWM");
     }
 
     /** Entries of /proc/PID/fd: the process's open descriptors. */
-    static int fdCount(long pid) throws IOException {
+    public static int fdCount(long pid) throws IOException {
         int n = 0;
         try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
             for (Path ignored : d) n++;
