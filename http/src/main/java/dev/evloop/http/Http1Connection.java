@@ -45,6 +45,9 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     boolean forceClose;
     boolean connected;
     boolean closed;
+    /** Closed for use, with close_notify still waiting for the socket (connection interest WRITE). */
+    boolean closing;
+    long closeTimer;
     /** TLS for https origins; null for plain http. */
     final TlsSession tls;
     private boolean handshaken;
@@ -263,6 +266,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     /** The application says the socket is ready ({@code events} 0: unknown, try everything). */
     void onReady(int events) {
+        if (closing) {
+            if (tls.flushClose()) engine.finishClose(this);
+            return;
+        }
         Transfer t = current;
         if (t == null || closed) return; // idle in the pool: not watched, nothing to do
         guarded(t, () -> ready(t, events));

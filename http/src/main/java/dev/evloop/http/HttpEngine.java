@@ -72,6 +72,9 @@ public final class HttpEngine {
 
     private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
+    /** See {@link #closeConnection}. */
+    private final java.util.Set<Http1Connection> closing = new java.util.LinkedHashSet<>();
+    private static final long CLOSE_NOTIFY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Idle connections over all origins, oldest first: the ones closed to make room. */
     private final java.util.Set<Http1Connection> idleOrder = new java.util.LinkedHashSet<>();
     private boolean closed;
@@ -260,6 +263,7 @@ public final class HttpEngine {
             for (Http1Connection c : new ArrayDeque<>(open)) {
                 if (c.current != null) fail(c.current, new CancellationException("engine closed")); else closeConnection(c);
             }
+            for (Http1Connection c : new ArrayDeque<>(closing)) finishClose(c); // no more waiting for close_notify
             if (wakeup != null) {
                 wakeupEntry.connectionRead = false;
                 table.remove(wakeupEntry); // REMOVE before close, as for every socket
@@ -780,27 +784,78 @@ public final class HttpEngine {
         c.current = null;
     }
 
-    /** REMOVE is announced before the socket is closed: the number may be reused at once. */
+    /**
+     * Takes {@code c} out of service and closes it. A TLS connection first sends close_notify; if
+     * the socket cannot take it now, the connection stays open, watched for WRITE as connection
+     * interest (no transfer uses it any more: seed 001's example), until it is written or
+     * {@link #CLOSE_NOTIFY_GRACE_NANOS} passes. Its pool slot is free at once either way.
+     */
     void closeConnection(Http1Connection c) {
-        if (c.closed) return;
-        c.closed = true;
+        if (c.closed || c.closing) return;
         if (c.current != null) detach(c, c.current);
         if (c.idleTimer != 0) timers.cancel(c.idleTimer);
         if (c.connectTimer != 0) timers.cancel(c.connectTimer);
+        c.idleTimer = 0;
+        c.connectTimer = 0;
         ArrayDeque<Http1Connection> q = idle.get(c.origin);
         if (q != null) q.remove(c);
         idleOrder.remove(c);
+        perHost.merge(c.origin, -1, Integer::sum);
+        total--;
+        open.remove(c);
+        if (c.tls != null && c.connected && !c.tls.closeOutbound()) {
+            c.closing = true;
+            closing.add(c);
+            table.connectionInterest(c.entry, false, true);
+            c.closeTimer = timers.schedule(clock.nanoTime() + CLOSE_NOTIFY_GRACE_NANOS, () -> {
+                c.closeTimer = 0;
+                finishClose(c);
+            });
+            return;
+        }
+        finishClose(c);
+    }
+
+    /** REMOVE is announced before the socket is closed: the number may be reused at once. */
+    void finishClose(Http1Connection c) {
+        if (c.closed) return;
+        c.closed = true;
+        c.closing = false;
+        closing.remove(c);
+        if (c.closeTimer != 0) {
+            timers.cancel(c.closeTimer);
+            c.closeTimer = 0;
+        }
+        table.connectionInterest(c.entry, false, false);
         table.remove(c.entry);
         c.handle.markClosed();
-        if (c.tls != null) c.tls.closeQuietly();
+        if (c.tls != null) discardInput(c);
         try {
             c.socket.close();
         } catch (IOException ignored) {
             // nothing left to lose on a connection being discarded
         }
-        perHost.merge(c.origin, -1, Integer::sum);
-        total--;
-        open.remove(c);
+    }
+
+    /**
+     * Reads and drops what the peer already sent (TLS 1.3 session tickets nobody read, say):
+     * closing a socket with unread input sends RST instead of FIN (RFC 1122 §4.2.2.13), and the
+     * reset can reach the peer before the close_notify it follows. Bounded; never waits.
+     */
+    private void discardInput(Http1Connection c) {
+        try {
+            for (int i = 0; i < 16; i++) {
+                readBuffer.clear();
+                if (c.socket.read(readBuffer) <= 0) return;
+            }
+        } catch (IOException ignored) {
+            // already reset: nothing to protect
+        }
+    }
+
+    /** Connections closed for use whose close_notify still waits for the socket; for tests. */
+    int closingConnections() {
+        return closing.size();
     }
 
     private void startWaiting() {

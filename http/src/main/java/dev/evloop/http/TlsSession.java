@@ -161,14 +161,28 @@ final class TlsSession {
         return appIn.hasRemaining() || netIn.position() > 0 && !eof;
     }
 
-    /** Sends close_notify if the socket takes it now (RFC 8446 §6.1); never waits. */
-    void closeQuietly() {
+    /**
+     * Starts the close: close_notify (RFC 8446 §6.1) after whatever ciphertext still waits.
+     *
+     * @return true if everything went out; false if the socket must become writable first
+     *     ({@link #flushClose} then goes on)
+     */
+    boolean closeOutbound() {
+        engine.closeOutbound();
+        return flushClose();
+    }
+
+    /** Writes what the close still owes; true once close_notify is out (or cannot be sent). */
+    boolean flushClose() {
         try {
-            engine.closeOutbound();
-            if (flushNet()) wrap(EMPTY);
-            flushNet();
-        } catch (IOException | RuntimeException ignored) {
-            // closing anyway; the peer sees the TCP close
+            if (!flushNet()) return false;
+            if (!engine.isOutboundDone()) {
+                wrap(EMPTY);
+                if (!flushNet()) return false;
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return true; // the connection is broken: nothing more can be sent, close it
         }
     }
 

@@ -1,0 +1,81 @@
+package dev.evloop.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.evloop.poll.Backend;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A TLS connection closed while its socket is full: close_notify cannot go out at once, so the
+ * connection stays watched for WRITE as connection interest, with no transfer using it (seed
+ * 001's example), until the peer reads; then it is written, REMOVE announced, the socket closed.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TlsCloseNotifyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void closeNotifyWaitingForTheSocketIsConnectionInterest() throws Exception {
+        Path keyStore = TestTls.keyStore(dir);
+        CountDownLatch startReading = new CountDownLatch(1);
+        AtomicLong serverRead = new AtomicLong();
+        AtomicReference<String> serverEnd = new AtomicReference<>();
+        try (SSLServerSocket server = (SSLServerSocket) TestTls.serving(keyStore).getServerSocketFactory()
+                .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread peer = Thread.ofPlatform().start(() -> {
+                try (SSLSocket s = (SSLSocket) server.accept()) {
+                    s.startHandshake();
+                    startReading.await(); // stop reading: the client's upload fills the socket
+                    InputStream in = s.getInputStream();
+                    byte[] buf = new byte[64 * 1024];
+                    int n;
+                    while ((n = in.read(buf)) >= 0) serverRead.addAndGet(n);
+                    serverEnd.set("close_notify"); // read() returns -1 only after close_notify
+                } catch (Exception e) {
+                    serverEnd.set(e.toString());
+                }
+            });
+            try (LoopHarness h = new LoopHarness(Backend.EPOLL, HttpEngine.builder()
+                    .sslContext(TestTls.trusting(keyStore)).totalTimeout(Duration.ofMillis(300)))) {
+                byte[] chunk = new byte[64 * 1024];
+                BodySource endless = dst -> {
+                    int n = Math.min(dst.remaining(), chunk.length);
+                    dst.put(chunk, 0, n);
+                    return n;
+                };
+                AtomicReference<TransferResult> result = new AtomicReference<>();
+                Transfer t = Transfer.collecting(HttpRequest.newBuilder("https://localhost:" + server.getLocalPort() + "/up")
+                        .POST(endless).build(), result::set);
+                h.loop.execute(() -> h.engine.add(t));
+                h.runUntil(() -> result.get() != null, Duration.ofSeconds(10));
+                assertThat(result.get().error()).isInstanceOf(HttpTimeoutException.class);
+                assertThat(h.engine.closingConnections()).as("close_notify waits for the socket").isEqualTo(1);
+                assertThat(h.engine.connections()).as("its pool slot is already free").isZero();
+                assertThat(h.watched()).as("the socket stays watched, for the close only").isEqualTo(1);
+                assertThat(h.socketCalls).noneMatch(c -> c.contains("REMOVE"));
+
+                startReading.countDown(); // the peer drains; close_notify goes out
+                h.runUntil(() -> h.engine.closingConnections() == 0, Duration.ofSeconds(10));
+                assertThat(h.socketCalls.getLast()).contains("REMOVE");
+                assertThat(h.watched()).isZero();
+            }
+            peer.join(10_000);
+            assertThat(serverEnd.get()).as("the peer got a proper TLS close").isEqualTo("close_notify");
+            assertThat(serverRead.get()).isPositive();
+        }
+    }
+}
