@@ -121,6 +121,9 @@ public final class HttpEngine {
         }
     }
 
+    /** System property that turns the checking mode on by default (the test suite sets it). */
+    public static final String CHECKING_PROPERTY = "evloop.http.checking";
+
     public static Builder builder() {
         return new Builder();
     }
@@ -911,7 +914,8 @@ public final class HttpEngine {
         private TimerCallback timerCallback;
         private Transport transport = Transport.NATIVE;
         private Clock clock = Clock.system();
-        private boolean checking;
+        /** Default from {@value #CHECKING_PROPERTY}, so a test suite can turn it on everywhere. */
+        private boolean checking = Boolean.getBoolean(CHECKING_PROPERTY);
         private ParserLimits limits = ParserLimits.DEFAULT;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration idleTimeout = Duration.ofSeconds(30);
