@@ -1,5 +1,6 @@
 package dev.evloop.bench.echo;
 
+import dev.evloop.bench.Harness;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,7 +57,6 @@ import java.util.regex.Pattern;
  * {@code OUT/results.jsonl} and the tables to {@code OUT/report.md}.
  */
 public final class EchoCompare {
-    private static final Pattern JSON_NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+(?:[eE][-+]?\\d+)?)");
 
     /** One server under one load. Failed runs have {@code error} set and NaN figures. */
     record Run(int round, int connections, int size, String server, double messagesPerS, long p50Us,
@@ -192,7 +192,7 @@ public final class EchoCompare {
             List<String> cmd = s.layout().command("evloop-cli", s.clientJvm(), List.of(
                     "echo-bench", "--host", "127.0.0.1", "--port", Integer.toString(srv.port()),
                     "--connections", Integer.toString(n), "--size", Integer.toString(size),
-                    "--duration", num(s.duration()), "--warmup", num(s.warmup()),
+                    "--duration", Harness.num(s.duration()), "--warmup", Harness.num(s.warmup()),
                     "--pipeline", Integer.toString(s.pipeline()), "--json"));
             Files.writeString(clientLog, "$ " + String.join(" ", cmd) + "\n", StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
@@ -313,9 +313,7 @@ public final class EchoCompare {
     }
 
     static Map<String, Double> parseJson(String line) {
-        Map<String, Double> v = new LinkedHashMap<>();
-        Matcher m = JSON_NUMBER.matcher(line);
-        while (m.find()) v.put(m.group(1), Double.parseDouble(m.group(2)));
+        Map<String, Double> v = Harness.jsonNumbers(line);
         for (String k : List.of("messages_per_s", "p50_us", "p99_us", "max_us", "errors", "mismatches")) {
             if (!v.containsKey(k)) throw new IllegalArgumentException("the client's JSON has no " + k + ": " + line);
         }
@@ -329,7 +327,7 @@ public final class EchoCompare {
         b.append("# echo-compare ").append(LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)).append('\n');
         b.append(String.format(Locale.ROOT, "rounds %d, duration %s s, warm-up %s s, pipeline %d, connections %s, "
                         + "sizes %s, servers %s%n",
-                s.rounds(), num(s.duration()), num(s.warmup()), s.pipeline(), s.connections(), s.sizes(), s.servers()));
+                s.rounds(), Harness.num(s.duration()), Harness.num(s.warmup()), s.pipeline(), s.connections(), s.sizes(), s.servers()));
         b.append("server JVM options: ").append(EchoServers.describe(s.serverJvm())).append('\n');
         s.extraJvm().forEach((k, v) -> b.append("  extra for ").append(k).append(": ").append(EchoServers.describe(v))
                 .append('\n'));
@@ -400,15 +398,15 @@ public final class EchoCompare {
                     }
                     double[] user = rs.stream().mapToDouble(Run::userMicrosPerMessage).filter(d -> !Double.isNaN(d)).toArray();
                     b.append(String.format(Locale.ROOT, "| %d | %d | %s | %d | %,.0f | %,.0f-%,.0f | %s | %.2f | %.2f | %s | %s | %.0f |%n",
-                            n, size, server, rs.size(), median(rates), Arrays.stream(rates).min().orElseThrow(),
+                            n, size, server, rs.size(), Harness.median(rates), Arrays.stream(rates).min().orElseThrow(),
                             Arrays.stream(rates).max().orElseThrow(),
                             ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f",
-                                    median(ratios.stream().mapToDouble(Double::doubleValue).toArray())),
-                            median(rs.stream().mapToDouble(Run::serverCpuS).toArray()),
-                            median(rs.stream().mapToDouble(Run::cpuMicrosPerMessage).toArray()),
-                            user.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f", median(user)),
+                                    Harness.median(ratios.stream().mapToDouble(Double::doubleValue).toArray())),
+                            Harness.median(rs.stream().mapToDouble(Run::serverCpuS).toArray()),
+                            Harness.median(rs.stream().mapToDouble(Run::cpuMicrosPerMessage).toArray()),
+                            user.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f", Harness.median(user)),
                             EchoServers.mb(rs.stream().mapToLong(Run::peakRssBytes).max().orElseThrow()),
-                            median(rs.stream().mapToDouble(Run::p99Us).toArray())));
+                            Harness.median(rs.stream().mapToDouble(Run::p99Us).toArray())));
                 }
             }
         }
@@ -423,9 +421,7 @@ public final class EchoCompare {
         Pattern error = Pattern.compile("\"error\":(null|\"(.*)\")\\}$");
         for (String line : Files.readAllLines(results)) {
             if (line.isBlank()) continue;
-            Map<String, Double> v = new LinkedHashMap<>();
-            Matcher m = JSON_NUMBER.matcher(line);
-            while (m.find()) v.put(m.group(1), Double.parseDouble(m.group(2)));
+            Map<String, Double> v = Harness.jsonNumbers(line);
             Matcher sm = server.matcher(line);
             Matcher em = error.matcher(line);
             if (!sm.find()) throw new IOException("no server in " + line);
@@ -461,17 +457,6 @@ public final class EchoCompare {
         return null;
     }
 
-    static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        int m = c.length / 2;
-        return c.length % 2 == 1 ? c[m] : (c[m - 1] + c[m]) / 2;
-    }
-
-    private static String num(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
     // ------------------------------------------------------------------ arguments
 
     static final String USAGE = """
@@ -484,20 +469,9 @@ public final class EchoCompare {
             """;
 
     static Settings parse(String[] args) {
-        Map<String, String> o = new LinkedHashMap<>();
-        Map<String, List<String>> extra = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            if (!k.startsWith("--") || i + 1 >= args.length) usage("bad argument '" + k + "'");
-            String v = args[++i];
-            if (k.equals("--extra-jvm")) {
-                int eq = v.indexOf('=');
-                if (eq < 0) usage("--extra-jvm wants SERVER=OPTIONS, got '" + v + "'");
-                extra.put(v.substring(0, eq), EchoServers.split(v.substring(eq + 1)));
-            } else {
-                o.put(k.substring(2), v);
-            }
-        }
+        Harness.Args a = Harness.Args.parse(args, "SERVER", EchoCompare::usage);
+        Map<String, String> o = a.options();
+        Map<String, List<String>> extra = a.extraJvm();
         for (String required : List.of("evloop-modules", "bench-cp", "out")) {
             if (!o.containsKey(required)) usage("--" + required + " is required");
         }
@@ -514,8 +488,8 @@ public final class EchoCompare {
                 ints(o.getOrDefault("connections", "1,64,1000")),
                 ints(o.getOrDefault("sizes", "64,16384")),
                 servers,
-                EchoServers.split(o.getOrDefault("server-jvm", "")),
-                EchoServers.split(o.getOrDefault("client-jvm", "")),
+                Harness.jvmOptions(o.getOrDefault("server-jvm", "")),
+                Harness.jvmOptions(o.getOrDefault("client-jvm", "")),
                 extra,
                 new EchoServers.Layout(java, o.get("evloop-modules"), o.get("bench-cp")),
                 Path.of(o.get("out")),

@@ -152,14 +152,6 @@ final class EchoServers {
         return options.isEmpty() ? "(none)" : String.join(" ", options);
     }
 
-    static List<String> split(String options) {
-        List<String> out = new ArrayList<>();
-        for (String s : options.trim().split("\\s+")) {
-            if (!s.isEmpty()) out.add(s);
-        }
-        return out;
-    }
-
     static String mb(long bytes) {
         return String.format(Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
     }

@@ -70,7 +70,7 @@ public final class IdleConnections {
         }
         int n = Integer.parseInt(o.getOrDefault("connections", "10000"));
         List<String> servers = List.of(o.getOrDefault("servers", "evloop,netty,nio").split(","));
-        List<String> jvm = EchoServers.split(o.getOrDefault("server-jvm", ""));
+        List<String> jvm = dev.evloop.bench.Harness.jvmOptions(o.getOrDefault("server-jvm", ""));
         Path out = Path.of(o.get("out"));
         Files.createDirectories(out.resolve("logs"));
         EchoServers.Layout layout = new EchoServers.Layout(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

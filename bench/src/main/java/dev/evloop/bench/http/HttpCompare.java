@@ -1,5 +1,6 @@
 package dev.evloop.bench.http;
 
+import dev.evloop.bench.Harness;
 import dev.evloop.bench.echo.OtherCpu;
 import dev.evloop.bench.echo.Proc;
 import java.io.BufferedReader;
@@ -36,7 +37,6 @@ import java.util.regex.Pattern;
  * the median), writes every run to {@code OUT/results.jsonl} and the tables to {@code OUT/report.md}.
  */
 public final class HttpCompare {
-    private static final Pattern JSON_NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+(?:[eE][-+]?\\d+)?|NaN)");
     static final List<String> ALL = List.of("evloop", "jdk", "jetty", "netty");
 
     record Run(int round, String path, String client, double requestsPerS, long requests, long errors,
@@ -178,18 +178,11 @@ public final class HttpCompare {
             return new Run(round, path, client, Double.NaN, 0, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     Double.NaN, other, Double.NaN, "no result; exit " + p.exitValue() + ", see " + tag + ".err");
         }
-        Map<String, Double> v = numbers(json);
+        Map<String, Double> v = Harness.jsonNumbers(json);
         Matcher em = Pattern.compile("\"first_error\":\"(.*)\"\\}$").matcher(json);
         return new Run(round, path, client, v.get("requests_per_s"), v.get("requests").longValue(),
                 v.get("errors").longValue(), v.get("cpu_s"), v.get("cpu_s_per_100k"), v.get("alloc_live_bytes_per_req"),
                 v.get("alloc_total_bytes_per_req"), srvB - srvA, other, v.get("window_s"), em.find() ? em.group(1) : null);
-    }
-
-    static Map<String, Double> numbers(String json) {
-        Map<String, Double> v = new LinkedHashMap<>();
-        Matcher m = JSON_NUMBER.matcher(json);
-        while (m.find()) v.put(m.group(1), m.group(2).equals("NaN") ? Double.NaN : Double.parseDouble(m.group(2)));
-        return v;
     }
 
     // ------------------------------------------------------------------ tables
@@ -201,7 +194,7 @@ public final class HttpCompare {
                         + "server: evloop HttpServer + DemoRoutes, 1 loop, epoll, own JVM: %s%n"
                         + "client JVM options: %s%s%n%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
-                Runtime.version(), s.rounds(), num(s.duration()), num(s.warmup()), s.inFlight(), s.paths(), s.clients(),
+                Runtime.version(), s.rounds(), Harness.num(s.duration()), Harness.num(s.warmup()), s.inFlight(), s.paths(), s.clients(),
                 String.join(" ", s.serverJvm()), String.join(" ", s.clientJvm()),
                 s.extraJvm().isEmpty() ? "" : "; EXTRA (not a fair comparison): " + s.extraJvm());
     }
@@ -249,14 +242,14 @@ public final class HttpCompare {
                     if (n != null && n.ok()) ratios.add(r.requestsPerS() / n.requestsPerS());
                 }
                 b.append(String.format(Locale.ROOT, "| %s | %s | %d | %,.0f | %,.0f-%,.0f | %s | %.2f | %,.0f | %,.0f | %.2f |%n",
-                        path, client, rs.size(), median(rates), Arrays.stream(rates).min().orElseThrow(),
+                        path, client, rs.size(), Harness.median(rates), Arrays.stream(rates).min().orElseThrow(),
                         Arrays.stream(rates).max().orElseThrow(),
                         ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f",
-                                median(ratios.stream().mapToDouble(Double::doubleValue).toArray())),
-                        median(rs.stream().mapToDouble(Run::cpuPer100k).toArray()),
-                        median(rs.stream().mapToDouble(Run::allocLive).toArray()),
-                        median(rs.stream().mapToDouble(Run::allocTotal).toArray()),
-                        median(rs.stream().mapToDouble(Run::serverCpuS).toArray())));
+                                Harness.median(ratios.stream().mapToDouble(Double::doubleValue).toArray())),
+                        Harness.median(rs.stream().mapToDouble(Run::cpuPer100k).toArray()),
+                        Harness.median(rs.stream().mapToDouble(Run::allocLive).toArray()),
+                        Harness.median(rs.stream().mapToDouble(Run::allocTotal).toArray()),
+                        Harness.median(rs.stream().mapToDouble(Run::serverCpuS).toArray())));
             }
         }
         return b.append('\n').toString();
@@ -267,17 +260,6 @@ public final class HttpCompare {
             if (r.round() == round && r.path().equals(path) && r.client().equals(client)) return r;
         }
         return null;
-    }
-
-    static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        int m = c.length / 2;
-        return c.length % 2 == 1 ? c[m] : (c[m - 1] + c[m]) / 2;
-    }
-
-    static String num(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     // ------------------------------------------------------------------ arguments
@@ -291,20 +273,9 @@ public final class HttpCompare {
             """;
 
     static Settings parse(String[] args) {
-        Map<String, String> o = new LinkedHashMap<>();
-        Map<String, List<String>> extra = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            if (!k.startsWith("--") || i + 1 >= args.length) usage("bad argument '" + k + "'");
-            String v = args[++i];
-            if (k.equals("--extra-jvm")) {
-                int eq = v.indexOf('=');
-                if (eq < 0) usage("--extra-jvm wants CLIENT=OPTIONS, got '" + v + "'");
-                extra.put(v.substring(0, eq), split(v.substring(eq + 1)));
-            } else {
-                o.put(k.substring(2), v);
-            }
-        }
+        Harness.Args a = Harness.Args.parse(args, "CLIENT", HttpCompare::usage);
+        Map<String, String> o = a.options();
+        Map<String, List<String>> extra = a.extraJvm();
         for (String required : List.of("bench-cp", "out")) {
             if (!o.containsKey(required)) usage("--" + required + " is required");
         }
@@ -318,17 +289,13 @@ public final class HttpCompare {
                 Double.parseDouble(o.getOrDefault("warmup", "2")),
                 Integer.parseInt(o.getOrDefault("in-flight", "64")),
                 paths, clients,
-                split(o.getOrDefault("server-jvm", "")),
-                split(o.getOrDefault("client-jvm", "")),
+                Harness.jvmOptions(o.getOrDefault("server-jvm", "")),
+                Harness.jvmOptions(o.getOrDefault("client-jvm", "")),
                 extra,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 o.get("bench-cp"),
                 Path.of(o.get("out")),
                 Double.parseDouble(o.getOrDefault("quiet-wait", "60")));
-    }
-
-    static List<String> split(String s) {
-        return s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
     }
 
     private static void usage(String why) {
