@@ -1,12 +1,10 @@
 package dev.evloop.http;
 
+import dev.evloop.http.driver.LoopDriver;
 import dev.evloop.loop.EventLoop;
 import dev.evloop.net.Transport;
 import dev.evloop.poll.Backend;
-import dev.evloop.poll.Registration;
-import dev.evloop.poll.Trigger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -27,54 +25,26 @@ final class LoopHarness implements AutoCloseable {
     final List<String> socketCalls = new ArrayList<>();
     /** The last action announced per socket; REMOVE stays recorded. */
     final Map<SocketHandle, SocketAction> last = new IdentityHashMap<>();
-    /** Events delivered through socketAction. */
-    long delivered;
-    private long timer;
+    private final LoopDriver driver;
 
     LoopHarness(Backend backend, HttpEngine.Builder b) throws IOException {
         loop = EventLoop.builder().backend(backend).name("harness-" + backend).build();
-        engine = b.socketCallback(this::onSocket).timerCallback(this::onTimer)
+        driver = new LoopDriver(loop);
+        engine = b.socketCallback(this::onSocket).timerCallback(driver.timerCallback())
                 .transport(Transport.forBackend(backend)).checking(true).build();
+        driver.bind(engine);
     }
 
+    /** Records the announcement, then lets the real driver act on it. */
     private void onSocket(SocketHandle socket, SocketAction action, Object data) {
         socketCalls.add(socket + " " + action);
         last.put(socket, action);
-        Registration r = (Registration) data;
-        if (action == SocketAction.REMOVE) {
-            if (r != null) r.cancel();
-            return;
-        }
-        if (r != null && r.isValid()) {
-            r.interest(action.interest());
-            return;
-        }
-        try {
-            r = loop.register(socket.pollable(), action.interest(), Trigger.LEVEL, (reg, ready) -> {
-                delivered++;
-                engine.socketAction(socket, ready);
-                if (reg.isValid() && socket.pollable().channel() instanceof java.nio.channels.SocketChannel
-                        && reg.isSubscribedWrite()) {
-                    reg.interest(reg.interest()); // OP_CONNECT → OP_WRITE once connected (see LoopDriver)
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("registering " + socket, e);
-        }
-        engine.assign(socket, r);
+        driver.socketCallback().onSocket(socket, action, data);
     }
 
-    private void onTimer(long delayMillis) {
-        if (timer != 0) {
-            loop.cancelTimer(timer);
-            timer = 0;
-        }
-        if (delayMillis >= 0) {
-            timer = loop.schedule(delayMillis, TimeUnit.MILLISECONDS, () -> {
-                timer = 0;
-                engine.timeoutAction();
-            });
-        }
+    /** Events delivered through socketAction. */
+    long delivered() {
+        return driver.eventsDelivered();
     }
 
     /** Sockets announced and not removed now. */

@@ -65,11 +65,11 @@ class PauseResumeTest {
             h.engine.add(t);
             h.runUntil(() -> rec.calls >= 1, Duration.ofSeconds(10));
             long bodyCalls = rec.calls;
-            long events = h.delivered;
+            long events = h.delivered();
             int socketCalls = h.socketCalls.size();
             h.runFor(Duration.ofMillis(300)); // longer than the idle timeout: held while paused
             assertThat(rec.calls).as("no onBody while paused").isEqualTo(bodyCalls);
-            assertThat(h.delivered - events).as("events delivered while paused").isZero();
+            assertThat(h.delivered() - events).as("events delivered while paused").isZero();
             assertThat(h.socketCalls.size()).as("socket callbacks while paused").isEqualTo(socketCalls);
             assertThat(h.watched()).as("sockets watched while paused").isZero();
             assertThat(h.socketCalls.getLast()).endsWith("REMOVE");

@@ -33,6 +33,7 @@ public final class LoopDriver {
     private final EventLoop loop;
     private HttpEngine engine;
     private long timer;
+    private long delivered;
 
     public LoopDriver(EventLoop loop) {
         this.loop = loop;
@@ -44,6 +45,11 @@ public final class LoopDriver {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** Readiness events handed to {@link HttpEngine#socketAction} so far. */
+    public long eventsDelivered() {
+        return delivered;
     }
 
     public SocketCallback socketCallback() {
@@ -66,6 +72,7 @@ public final class LoopDriver {
         }
         try {
             r = loop.register(socket.pollable(), action.interest(), Trigger.LEVEL, (reg, ready) -> {
+                delivered++;
                 engine.socketAction(socket, ready);
                 refreshConnectInterest(socket, reg);
             });
