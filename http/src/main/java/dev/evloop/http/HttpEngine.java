@@ -64,6 +64,8 @@ public final class HttpEngine {
     private final int maxTotal;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
+    /** One byte for the liveness probe of an idle connection, reused: the probe runs per reuse. */
+    private final ByteBuffer probe = ByteBuffer.allocate(1);
     private final int maxRedirects;
     private javax.net.ssl.SSLContext sslContext;
     private final boolean decodeContent;
@@ -393,7 +395,7 @@ public final class HttpEngine {
                 && head.contains("Location");
     }
 
-    private static String origin(URI uri) {
+    static String origin(URI uri) {
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
@@ -411,7 +413,7 @@ public final class HttpEngine {
      */
     private void start(Transfer t, boolean fresh) {
         URI uri = t.current.uri(); // after a redirect, not the original request's
-        String origin = origin(uri);
+        String origin = t.current.origin();
         Http1Connection c = fresh ? null : takeIdle(origin);
         try {
             if (c != null) {
@@ -605,9 +607,8 @@ public final class HttpEngine {
 
     /** An idle connection is dead if the server closed it (EOF or reset) or sent bytes unasked. */
     private boolean alive(Http1Connection c) {
-        ByteBuffer probe = ByteBuffer.allocate(1);
         try {
-            return c.socket.read(probe) == 0;
+            return c.socket.read(probe.clear()) == 0;
         } catch (IOException e) {
             return false;
         }
@@ -864,7 +865,7 @@ public final class HttpEngine {
     private void startWaiting() {
         for (Iterator<Transfer> it = waiting.iterator(); it.hasNext(); ) {
             Transfer t = it.next();
-            String origin = origin(t.current.uri());
+            String origin = t.current.origin();
             boolean idleReady = idle.containsKey(origin) && !idle.get(origin).isEmpty();
             boolean room = (perHost.getOrDefault(origin, 0) < maxPerHost || idleReady)
                     && (total < maxTotal || !idleOrder.isEmpty());
@@ -883,7 +884,7 @@ public final class HttpEngine {
             closeConnection(c); // mid-exchange: its framing is lost
             startWaiting();
         } else if (t.resolving) {
-            releaseResolving(t, origin(t.current.uri()));
+            releaseResolving(t, t.current.origin());
             startWaiting();
         } else {
             waiting.remove(t);

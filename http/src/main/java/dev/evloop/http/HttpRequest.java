@@ -13,6 +13,8 @@ public final class HttpRequest {
     private final HttpHeaders headers;
     private final byte[] body;
     private final Duration timeout;
+    /** Cached {@link #origin()}; a benign race writes the same value. */
+    private String origin;
     private final BodySource source;
     private final boolean expectContinue;
     private final Duration continueTimeout;
@@ -68,6 +70,13 @@ public final class HttpRequest {
 
     public URI uri() {
         return uri;
+    }
+
+    /** {@code scheme://host:port}, the connection-pool key; computed once per request. */
+    String origin() {
+        String o = origin;
+        if (o == null) origin = o = HttpEngine.origin(uri);
+        return o;
     }
 
     public HttpHeaders headers() {
