@@ -1,0 +1,11 @@
+/**
+ * evloop websocket: the WebSocket protocol (RFC 6455) on the server framework and the HTTP
+ * engine, with its codec (framing, UTF-8 validation, permessage-deflate of RFC 7692) in
+ * {@code dev.evloop.websocket.codec}.
+ */
+module dev.evloop.websocket {
+    requires transitive dev.evloop.server;
+    // javac refuses to export a package holding only package-info.java ("package is empty or does
+    // not exist"): add "exports dev.evloop.websocket;" with the package's first class.
+    exports dev.evloop.websocket.codec;
+}
