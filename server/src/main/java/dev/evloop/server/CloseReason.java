@@ -16,6 +16,9 @@ public enum CloseReason {
     PROTOCOL_ERROR,
     /** The application closed it ({@link Connection#close}). */
     LOCAL,
-    /** The server shut down. */
+    /**
+     * The server shut down: closed after {@link Handler#onShutdown} (by default, or by the handler
+     * during the grace period), or cut when the grace period ended.
+     */
     SHUTDOWN
 }

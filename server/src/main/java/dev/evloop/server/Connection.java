@@ -7,6 +7,7 @@ import dev.evloop.poll.Registration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -24,14 +25,28 @@ import java.util.Objects;
  * Writes made inside {@link Handler#onData} are gathered in the loop's staging buffer and sent
  * with one system call after the handler returns.
  *
- * <p>Lifecycle: 1. open (read mode) 2. any number of read/write mode switches 3. closing
- * ({@link #close()} or end of stream with output pending: no more reading, flush, then close)
- * 4. closed: {@link Handler#onClose} called once, socket deregistered and closed.
+ * <p>For a message-oriented protocol on top (WebSocket, say): {@link #write} never refuses a
+ * message for being early; while the peer is slow the bytes wait here, up to
+ * {@link ServerConfig#maxPendingOutput()} in all (one byte more closes the connection with
+ * {@link CloseReason#OUTPUT_LIMIT}). While they wait the connection is in write mode, so no
+ * {@link Handler#onData} comes, not even for a close or ping the peer sent: the kernel holds it.
+ * {@link Handler#onDrained} says when everything is out and reading has resumed; a producer of
+ * large or many messages watches {@link #pendingOutput()} and waits for onDrained rather than
+ * running into the limit. {@link #pauseReading()} is the other direction: the handler stops
+ * taking input (its own queue is full, say) while writing goes on.
+ *
+ * <p>Lifecycle: 1. open (read mode) 2. any number of read/write mode switches, pauses and
+ * {@link #upgrade upgrades} to another handler 3. closing ({@link #close()} or end of stream with
+ * output pending: no more reading, flush, then close) 4. closed: {@link Handler#onClose} of the
+ * current handler called once, socket deregistered and closed.
  */
 public final class Connection {
+    private static final Duration MAX_READ_TIMEOUT = Duration.ofDays(365);
+
     private final ServerWorker worker;
     private final TcpSocket socket;
-    private final Handler handler;
+    /** Receives the events; replaced by {@link #upgrade}. */
+    private Handler handler;
     /** Kept from accept so it is still known in onClose. */
     private final InetSocketAddress remote;
     private Registration registration;
@@ -42,20 +57,35 @@ public final class Connection {
     /** Unwritten output (fill mode), only while output waits; else null. */
     private ByteBuffer output;
     private boolean writeMode;
+    /** Receiver-side backpressure: no reading, no onData ({@link #pauseReading}). */
+    private boolean readingPaused;
+    /** True while this connection's onData or onDrained runs: input offered meanwhile waits for its return. */
+    private boolean inCallback;
+    /** Bytes handed over by {@link #upgrade(Handler, ByteBuffer)} (fill mode), not yet offered; else null. */
+    private ByteBuffer carry;
+    /** This connection's bound on unconsumed input ({@link #maxBufferedInput(int)}). */
+    private int maxInput;
     /** Set while closing after a flush: the reason to close with once output is out. */
     private CloseReason closeAfterFlush;
     private boolean closed;
 
-    // Read-timeout list links and the time of the last read; owned by the worker's TimeoutList.
+    // Read-timeout list links and the time of the last read; owned by the worker's TimeoutLists.
     Connection prev;
     Connection next;
     long lastRead;
-    boolean listed;
+    /** The worker's list this connection is on, or null once closed. */
+    TimeoutList list;
+    /** -1: the server's read timeout; 0: none; else this connection's own, in nanoseconds. */
+    long readTimeoutNanos = -1;
+    /** The loop timer of an own read timeout, or 0. */
+    long readTimer;
+    Runnable readTimerTask;
 
     Connection(ServerWorker worker, TcpSocket socket, Handler handler) {
         this.worker = worker;
         this.socket = socket;
         this.handler = handler;
+        this.maxInput = worker.config().maxBufferedInput();
         InetSocketAddress r;
         try {
             r = socket.remoteAddress(); // accepted sockets know it from accept4: no system call
@@ -106,7 +136,113 @@ public final class Connection {
 
     /** Bytes of a partial message held for the next {@link Handler#onData}. */
     public int bufferedInput() {
-        return input == null ? 0 : input.position();
+        return (input == null ? 0 : input.position()) + (carry == null ? 0 : carry.position());
+    }
+
+    /**
+     * Bounds the unconsumed input this connection may hold, in place of
+     * {@link ServerConfig#maxBufferedInput()}; applies from the next read. A handler that consumes
+     * everything it is offered (an incremental parser) never holds any; a handler that waits for
+     * whole messages needs its largest message plus one read here.
+     */
+    public void maxBufferedInput(int bytes) {
+        worker.checkInLoop("Connection.maxBufferedInput");
+        if (bytes <= 0) throw new IllegalArgumentException("maxBufferedInput must be positive, got " + bytes);
+        maxInput = bytes;
+    }
+
+    /** The bound on unconsumed input: the server's, unless {@link #maxBufferedInput(int)} changed it. */
+    public int maxBufferedInput() {
+        return maxInput;
+    }
+
+    /**
+     * Sets this connection's read timeout: closed with {@link CloseReason#READ_TIMEOUT} once nothing
+     * was read for {@code timeout}. {@code null}: the server's ({@link ServerConfig#readTimeout()},
+     * the default); {@link Duration#ZERO}: none. The clock starts again from this call. A paused
+     * connection ({@link #pauseReading()}) is never timed out; its clock starts again on resume.
+     */
+    public void readTimeout(Duration timeout) {
+        worker.checkInLoop("Connection.readTimeout");
+        if (timeout != null && timeout.isNegative()) {
+            throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
+        }
+        if (timeout != null && timeout.compareTo(MAX_READ_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("readTimeout " + timeout + " is over " + MAX_READ_TIMEOUT + "; use ZERO for none");
+        }
+        if (closed) return;
+        worker.readTimeout(this, timeout == null ? -1 : timeout.isZero() ? 0 : Math.max(1, timeout.toNanos()));
+    }
+
+    /**
+     * Stops reading: no {@link Handler#onData} and no read interest until {@link #resumeReading()}
+     * (receiver-side backpressure; unrelated to write mode, and writing goes on). What the handler
+     * left unconsumed when it paused is kept, within {@link #maxBufferedInput()}; the rest stays in
+     * the kernel, whose window then stops the peer. A peer's close is noticed after the resume.
+     */
+    public void pauseReading() {
+        worker.checkInLoop("Connection.pauseReading");
+        if (closed || readingPaused) return;
+        readingPaused = true;
+        updateInterest();
+    }
+
+    /**
+     * Reads again after {@link #pauseReading()}. Input kept meanwhile is offered at once (after the
+     * running callback returns, when called from one of this connection's).
+     */
+    public void resumeReading() {
+        worker.checkInLoop("Connection.resumeReading");
+        if (closed || !readingPaused) return;
+        readingPaused = false;
+        worker.touched(this);
+        updateInterest();
+        offerSoon();
+    }
+
+    public boolean isReadingPaused() {
+        return readingPaused;
+    }
+
+    /**
+     * Hands the connection to {@code next}, another protocol: from now on it gets every event.
+     * {@code next.onOpen} is called first, then input that arrived after the message that asked
+     * for the switch and that the old handler left unconsumed is offered to {@code next.onData}
+     * (when called from the old handler's onData: as soon as it returns; else at once). The old
+     * handler gets no more calls, no onClose either. Output written before the switch goes out
+     * before anything {@code next} writes. Pause, read timeout and input bound carry over.
+     * Loop thread only.
+     *
+     * @throws IllegalStateException if the connection is closed or closing
+     */
+    public void upgrade(Handler next) {
+        upgrade(next, null);
+    }
+
+    /**
+     * {@link #upgrade(Handler)} for a handler that already took input off the connection which
+     * belongs to the new protocol (pipelined bytes it held): {@code leftover}'s remaining bytes are
+     * offered to {@code next} first, ahead of anything unconsumed or read later. They are copied.
+     */
+    public void upgrade(Handler next, ByteBuffer leftover) {
+        worker.checkInLoop("Connection.upgrade");
+        Objects.requireNonNull(next, "next");
+        if (closed || closeAfterFlush != null) {
+            throw new IllegalStateException("Connection.upgrade() on " + this + ": the connection is "
+                    + (closed ? "closed" : "closing"));
+        }
+        handler = next;
+        if (leftover != null && leftover.hasRemaining()) {
+            carry = ensure(carry, leftover.remaining()).put(leftover);
+        }
+        try {
+            next.onOpen(this);
+        } catch (Exception e) {
+            worker.report(e);
+            closeNow(CloseReason.ERROR, e);
+            return;
+        }
+        offerSoon();
     }
 
     /**
@@ -173,16 +309,23 @@ public final class Connection {
     private void enterWriteMode() {
         if (!writeMode) {
             writeMode = true;
-            registration.interest(Events.WRITE);
+            updateInterest();
         }
     }
 
+    /** Write mode watches WRITE only; a paused connection watches nothing else; else READ. */
+    private void updateInterest() {
+        int want = writeMode ? Events.WRITE : readingPaused ? 0 : Events.READ;
+        if (registration.interest() != want) registration.interest(want);
+    }
+
     /**
-     * Closes once pending output is written (LOCAL). Stops reading at once.
+     * Closes once pending output is written: {@link CloseReason#LOCAL}, or
+     * {@link CloseReason#SHUTDOWN} while the server shuts down. Stops reading at once.
      */
     public void close() {
         worker.checkInLoop("Connection.close");
-        closeGracefully(CloseReason.LOCAL);
+        closeGracefully(worker.isShuttingDown() ? CloseReason.SHUTDOWN : CloseReason.LOCAL);
     }
 
     /**
@@ -206,7 +349,19 @@ public final class Connection {
         }
         closeAfterFlush = reason;
         input = null;
+        carry = null;
         enterWriteMode(); // stops reading; the WRITE event finishes the close
+    }
+
+    /** The server shuts down: the handler decides ({@link Handler#onShutdown}). */
+    void serverShutdown() {
+        if (closed || closeAfterFlush != null) return;
+        try {
+            handler.onShutdown(this);
+        } catch (Exception e) {
+            worker.report(e);
+            closeGracefully(CloseReason.SHUTDOWN);
+        }
     }
 
     /** Closes now: deregisters, closes the socket, tells the handler, frees the slot. Idempotent. */
@@ -214,6 +369,7 @@ public final class Connection {
         if (closed) return;
         closed = true;
         input = null;
+        carry = null;
         output = null;
         try {
             socket.close(); // cancels the registration first
@@ -237,7 +393,7 @@ public final class Connection {
                 flushPending();
                 if (closed || writeMode) return;
             }
-            if (!writeMode && (ready & (Events.READ | Events.HANGUP | Events.ERROR)) != 0) {
+            if (!writeMode && !readingPaused && (ready & (Events.READ | Events.HANGUP | Events.ERROR)) != 0) {
                 readOnce();
             }
         } catch (IOException e) {
@@ -259,15 +415,53 @@ public final class Connection {
             closeNow(closeAfterFlush, null);
             return;
         }
-        registration.interest(Events.READ);
-        handler.onDrained(this);
-        if (!closed && !writeMode && input != null && input.position() > 0) {
-            deliver(input); // messages that arrived before the switch may be complete
+        updateInterest();
+        inCallback = true;
+        try {
+            handler.onDrained(this);
+        } finally {
+            inCallback = false;
         }
+        offerHeld(); // messages that arrived before the switch to write mode may be complete
+    }
+
+    /** Offers held input now, or once this connection's running callback returns. */
+    private void offerSoon() {
+        if (inCallback || closed) return; // deliver() or flushPending() goes on with it
+        if (worker.isDispatching()) {
+            // Another connection's onData is running and its writes are staged: not in the middle of it.
+            loop().execute(this::offerHeld);
+        } else {
+            offerHeld();
+        }
+    }
+
+    /** Offers the input held here (carried over by an upgrade, or kept while paused) to the handler. */
+    private void offerHeld() {
+        if (closed || readingPaused || writeMode || closeAfterFlush != null) return;
+        if (carry != null) mergeCarry();
+        if (input == null || input.position() == 0) return;
+        try {
+            deliver(input);
+        } catch (IOException e) {
+            closeNow(CloseReason.ERROR, e);
+        } catch (Exception e) {
+            worker.report(e);
+            closeNow(CloseReason.ERROR, e);
+        }
+    }
+
+    /** Puts the carried bytes in front of the held input (both at rest, fill mode). */
+    private void mergeCarry() {
+        ByteBuffer c = carry;
+        carry = null;
+        if (input != null && input.position() > 0) c = ensure(c, input.position()).put(input.flip());
+        input = c;
     }
 
     /** One read per readiness event: level triggering reports again if more is waiting. */
     private void readOnce() throws Exception {
+        if (carry != null) mergeCarry(); // bytes handed over by an upgrade come before new ones
         ByteBuffer buf;
         if (input == null) {
             buf = worker.readBuffer().clear();
@@ -286,16 +480,27 @@ public final class Connection {
         deliver(buf);
     }
 
-    /** Hands {@code buf} (fill mode) to the handler and keeps what it does not consume. */
+    /**
+     * Hands {@code buf} (fill mode) to the handler and keeps what it does not consume. When the
+     * handler upgraded the connection, the rest goes to the new handler before this returns,
+     * unless that one paused or the output backed up.
+     */
     private void deliver(ByteBuffer buf) throws Exception {
         buf.flip();
-        worker.beginDispatch(this);
-        try {
-            handler.onData(this, buf);
-        } finally {
-            worker.endDispatch(this);
-        }
-        if (closed) return;
+        Handler h;
+        do {
+            h = handler;
+            worker.beginDispatch(this);
+            inCallback = true;
+            try {
+                h.onData(this, buf);
+            } finally {
+                inCallback = false;
+                worker.endDispatch(this);
+            }
+            if (closed || closeAfterFlush != null) return; // closing: input is dropped
+            if (carry != null) buf = takeCarry(buf);
+        } while (handler != h && buf.hasRemaining() && !readingPaused && !writeMode);
         if (!buf.hasRemaining()) {
             if (buf == input) input = null; // nothing partial: give the memory back
             else buf.clear();
@@ -303,17 +508,33 @@ public final class Connection {
         }
         if (buf == input) {
             input.compact();
-        } else if (buf.remaining() > worker.config().maxBufferedInput()) {
-            worker.logLimit(this, "buffered input", buf.remaining(), worker.config().maxBufferedInput());
+        } else if (buf.remaining() > maxInput) {
+            worker.logLimit(this, "buffered input", buf.remaining(), maxInput);
             closeNow(CloseReason.INPUT_LIMIT, null);
         } else {
-            input = ByteBuffer.allocate(Math.min(worker.config().maxBufferedInput(), Math.max(4096, buf.remaining() * 2)));
+            input = ByteBuffer.allocate(Math.min(maxInput, Math.max(4096, buf.remaining() * 2)));
             input.put(buf);
         }
     }
 
+    /** The carried bytes, then the unconsumed rest of {@code buf} (read mode), as the new input (read mode). */
+    private ByteBuffer takeCarry(ByteBuffer buf) {
+        ByteBuffer merged = ByteBuffer.allocate(carry.position() + buf.remaining());
+        merged.put(carry.flip()).put(buf).flip();
+        carry = null;
+        if (buf != input) buf.clear(); // the loop's read buffer
+        input = merged;
+        return merged;
+    }
+
+    private static ByteBuffer ensure(ByteBuffer b, int more) {
+        if (b == null) return ByteBuffer.allocate(Math.max(4096, more));
+        if (b.remaining() >= more) return b;
+        return ByteBuffer.allocate(b.position() + more).put(b.flip());
+    }
+
     private boolean growInput() {
-        int max = worker.config().maxBufferedInput();
+        int max = maxInput;
         if (input.capacity() >= max) {
             worker.logLimit(this, "buffered input", input.capacity() + 1, max);
             closeNow(CloseReason.INPUT_LIMIT, null);
@@ -325,6 +546,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection[" + socket + (closed ? ", closed" : writeMode ? ", write mode" : "") + "]";
+        return "Connection[" + socket + (closed ? ", closed" : writeMode ? ", write mode" : "")
+                + (readingPaused && !closed ? ", reading paused" : "") + "]";
     }
 }

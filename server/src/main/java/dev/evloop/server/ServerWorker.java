@@ -11,6 +11,8 @@ import dev.evloop.poll.Registration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -31,6 +33,17 @@ import java.util.function.Supplier;
  *       {@link ServerConfig#acceptBackoffMax()}. One log line per episode, not per attempt.
  *   <li>Shutdown closes the listener.
  * </ol>
+ *
+ * <p>Read timeouts: a connection is on one of two {@link TimeoutList}s. {@code connections} holds
+ * those under the server's timeout, sorted by last read, with one loop timer for the head; the
+ * others ({@link Connection#readTimeout}: their own timeout, or none) are on {@code untimed}, and
+ * an own timeout is a loop timer per connection that is not moved on each read: when it fires it
+ * looks at the last read and either closes or waits for the rest.
+ *
+ * <p>Shutdown, in order: the listener is closed; every connection's handler gets
+ * {@link Handler#onShutdown} (by default a close once output is written; an upgraded protocol
+ * may say goodbye and finish its own closing handshake, still reading); at the grace deadline
+ * what is left is closed at once.
  */
 final class ServerWorker {
     private static final System.Logger LOG = System.getLogger("dev.evloop.server");
@@ -44,7 +57,10 @@ final class ServerWorker {
     private final ByteBuffer readBuffer;
     /** Output written during one onData, sent with one system call when it returns. */
     private final ByteBuffer staging;
+    /** Connections under the server's read timeout, oldest read first. */
     private final TimeoutList connections = new TimeoutList();
+    /** Connections with a read timeout of their own, or none. */
+    private final TimeoutList untimed = new TimeoutList();
     private final long readTimeoutNanos;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -114,6 +130,15 @@ final class ServerWorker {
 
     CompletableFuture<Void> terminated() {
         return terminated;
+    }
+
+    boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** True while some connection's onData runs (its writes are being staged). */
+    boolean isDispatching() {
+        return dispatching != null;
     }
 
     void checkInLoop(String what) {
@@ -233,7 +258,11 @@ final class ServerWorker {
 
     /** Called by a connection once it is closed. */
     void closed(Connection c) {
-        connections.remove(c);
+        if (c.list != null) c.list.remove(c);
+        if (c.readTimer != 0) {
+            loop.cancelTimer(c.readTimer);
+            c.readTimer = 0;
+        }
         connectionCount--;
         if (dispatching == c) dispatching = null;
         if (pausedForLimit && connectionCount < config.maxClients()) {
@@ -253,11 +282,50 @@ final class ServerWorker {
     // ------------------------------------------------------------------ read timeouts
 
     void touched(Connection c) {
-        connections.touch(c, loop.nanoTime());
+        if (c.list == connections) {
+            connections.touch(c, loop.nanoTime());
+        } else {
+            c.lastRead = loop.nanoTime(); // an own timer looks at it when it fires
+        }
+    }
+
+    /** {@code nanos}: -1 the server's timeout, 0 none, else the connection's own. */
+    void readTimeout(Connection c, long nanos) {
+        if (c.readTimer != 0) {
+            loop.cancelTimer(c.readTimer);
+            c.readTimer = 0;
+        }
+        c.readTimeoutNanos = nanos;
+        long now = loop.nanoTime();
+        c.list.remove(c);
+        if (nanos < 0) {
+            connections.add(c, now); // the newest read: the tail keeps the list sorted
+            armTimeoutTimer();
+            return;
+        }
+        untimed.add(c, now);
+        if (nanos > 0) {
+            if (c.readTimerTask == null) c.readTimerTask = () -> expireOwn(c);
+            c.readTimer = loop.schedule(nanos, TimeUnit.NANOSECONDS, c.readTimerTask);
+        }
+    }
+
+    /** An own read timeout fired: close if nothing was read since, else wait for the rest. */
+    private void expireOwn(Connection c) {
+        c.readTimer = 0;
+        if (!c.isOpen()) return;
+        long now = loop.nanoTime();
+        if (c.isReadingPaused()) c.lastRead = now; // not reading by choice: not idle
+        long idle = now - c.lastRead;
+        if (idle >= c.readTimeoutNanos) {
+            c.closeNow(CloseReason.READ_TIMEOUT, null);
+        } else {
+            c.readTimer = loop.schedule(c.readTimeoutNanos - idle, TimeUnit.NANOSECONDS, c.readTimerTask);
+        }
     }
 
     private void armTimeoutTimer() {
-        if (readTimeoutNanos == 0 || timeoutTimer != 0 || connections.head() == null) return;
+        if (readTimeoutNanos == 0 || timeoutTimer != 0 || shuttingDown || connections.head() == null) return;
         long due = connections.head().lastRead + readTimeoutNanos - loop.nanoTime();
         timeoutTimer = loop.schedule(Math.max(0, due), TimeUnit.NANOSECONDS, this::expireIdle);
     }
@@ -268,7 +336,11 @@ final class ServerWorker {
         long now = loop.nanoTime();
         Connection c;
         while ((c = connections.head()) != null && now - c.lastRead >= readTimeoutNanos) {
-            c.closeNow(CloseReason.READ_TIMEOUT, null);
+            if (c.isReadingPaused()) {
+                connections.touch(c, now); // not reading by choice: not idle
+            } else {
+                c.closeNow(CloseReason.READ_TIMEOUT, null);
+            }
         }
         armTimeoutTimer();
     }
@@ -315,8 +387,9 @@ final class ServerWorker {
     // ------------------------------------------------------------------ shutdown
 
     /**
-     * Stops accepting (the listener is closed), asks every connection to close once its output
-     * is written, and closes what is left at {@code deadlineNanos} (loop time).
+     * Stops accepting (the listener is closed), tells every connection's handler
+     * ({@link Handler#onShutdown}: by default, close once the output is written), and closes what
+     * is left {@code graceNanos} later (loop time).
      */
     void shutdown(long graceNanos) {
         if (shuttingDown) return;
@@ -329,22 +402,22 @@ final class ServerWorker {
         } catch (IOException e) {
             report(e);
         }
-        for (Connection c = connections.head(); c != null; ) {
-            Connection next = c.next;
-            c.closeGracefully(CloseReason.SHUTDOWN);
-            c = next;
-        }
+        // A handler may close other connections too: walk a copy.
+        for (Connection c : openConnections()) c.serverShutdown();
         if (connectionCount == 0) {
             finishShutdown();
             return;
         }
         loop.schedule(graceNanos, TimeUnit.NANOSECONDS, () -> {
-            for (Connection c = connections.head(); c != null; ) {
-                Connection next = c.next;
-                c.closeNow(CloseReason.SHUTDOWN, null);
-                c = next;
-            }
+            for (Connection c : openConnections()) c.closeNow(CloseReason.SHUTDOWN, null);
         });
+    }
+
+    private List<Connection> openConnections() {
+        List<Connection> all = new ArrayList<>(connectionCount);
+        for (Connection c = connections.head(); c != null; c = c.next) all.add(c);
+        for (Connection c = untimed.head(); c != null; c = c.next) all.add(c);
+        return all;
     }
 
     private void finishShutdown() {

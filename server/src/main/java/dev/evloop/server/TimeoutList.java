@@ -6,6 +6,10 @@ package dev.evloop.server;
  * to the tail whenever it reads keeps the list sorted, and the head is always the next to
  * expire: no heap, no scan. Intrusive (the links live in {@link Connection}): no node objects.
  * Loop thread only.
+ *
+ * <p>A worker keeps two: the connections under the server's read timeout, sorted as above, and
+ * the ones with a timeout of their own or none ({@link Connection#readTimeout}), where only
+ * membership matters. A connection is on exactly one of them while open.
  */
 final class TimeoutList {
     private Connection head;
@@ -22,7 +26,7 @@ final class TimeoutList {
 
     void add(Connection c, long now) {
         c.lastRead = now;
-        c.listed = true;
+        c.list = this;
         c.prev = tail;
         c.next = null;
         if (tail == null) head = c; else tail.next = c;
@@ -43,9 +47,9 @@ final class TimeoutList {
     }
 
     void remove(Connection c) {
-        if (!c.listed) return;
+        if (c.list != this) return;
         unlink(c);
-        c.listed = false;
+        c.list = null;
         c.prev = null;
         c.next = null;
     }

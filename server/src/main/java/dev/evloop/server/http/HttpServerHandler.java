@@ -42,6 +42,12 @@ import java.util.Objects;
  *       {@code close}, HTTP/1.0 with {@code keep-alive}, and neither side said {@code close})
  *       back to 1 with the held bytes, else the connection closes once the output is written
  *       ({@code CLOSED}).
+ *   <li>Or, instead of 3 and 4, {@code UPGRADED}: the service answered with
+ *       {@link Responder#upgrade}. The {@code 101} head is written, and the connection goes to the
+ *       new protocol's handler ({@link Connection#upgrade(Handler, ByteBuffer)}) with every byte
+ *       after the upgrading request (RFC 9110 §7.8: the new protocol starts right after the
+ *       request; RFC 9112 §9.3.2's pipelined bytes are the new protocol's, not HTTP). This
+ *       handler gets no further calls.
  * </ol>
  * A malformed request or one over a limit is answered with
  * {@link HttpParseException#suggestedStatus()} and {@code Connection: close}, and the connection
@@ -74,6 +80,7 @@ public final class HttpServerHandler implements Handler {
     private static final int SERVING = 1;
     private static final int SENDING = 2;
     private static final int CLOSED = 3;
+    private static final int UPGRADED = 4;
 
     private final HttpService service;
     private final int maxHeldInput;
@@ -81,12 +88,14 @@ public final class HttpServerHandler implements Handler {
     private final Http1RequestParser parser;
     private Connection connection;
 
-    /** READING, SERVING, SENDING or CLOSED; see the class doc. */
+    /** READING, SERVING, SENDING, CLOSED or UPGRADED; see the class doc. */
     private int state = READING;
     /** Counts requests; a {@link Responder} answers only its own. */
     private long exchange;
     /** Set while {@link #process} runs, so an answer given inside it does not re-enter it. */
     private boolean processing;
+    /** The buffer {@link #process} is parsing (read mode), or null. */
+    private ByteBuffer parsing;
 
     // The request being read.
     private final List<Map.Entry<String, String>> headers = new ArrayList<>();
@@ -99,6 +108,8 @@ public final class HttpServerHandler implements Handler {
     private boolean head;
     /** The connection ends after this exchange. */
     private boolean closeAfter;
+    /** The request has {@code Upgrade} and {@code Connection: upgrade} (RFC 9110 §7.8). */
+    private boolean upgradeOffered;
     /** What is left of a fixed body (SENDING); null when none. */
     private ByteBuffer fixedBody;
     /** Streamed body: -1 chunked, -2 close-delimited, else the declared length. */
@@ -150,6 +161,7 @@ public final class HttpServerHandler implements Handler {
     public void onData(Connection c, ByteBuffer in) {
         if (held == null) {
             process(in);
+            if (state == UPGRADED) return; // the rest is the new protocol's: the connection hands it over
             if (!in.hasRemaining() || state == CLOSED) {
                 in.position(in.limit());
                 return;
@@ -165,6 +177,7 @@ public final class HttpServerHandler implements Handler {
      */
     private void process(ByteBuffer buf) {
         processing = true;
+        parsing = buf;
         try {
             while (state == READING && buf.hasRemaining() && !outputBackedUp()) {
                 try {
@@ -178,6 +191,7 @@ public final class HttpServerHandler implements Handler {
             }
         } finally {
             processing = false;
+            parsing = null;
         }
     }
 
@@ -259,6 +273,7 @@ public final class HttpServerHandler implements Handler {
         version = request.version();
         head = request.method().equals("HEAD");
         closeAfter = !parser.keepAlive();
+        upgradeOffered = request.header("Upgrade") != null && request.hasToken("Connection", "upgrade");
         state = SERVING;
         long id = ++exchange;
         try {
@@ -321,6 +336,58 @@ public final class HttpServerHandler implements Handler {
         } else {
             endExchange();
         }
+    }
+
+    /**
+     * Answers with {@code 101 Switching Protocols} and hands the connection to {@code next}. The
+     * request was read whole (a body included) before the service saw it, so the next byte is the
+     * new protocol's.
+     */
+    void upgrade(long id, List<Map.Entry<String, String>> fields, Handler next) {
+        Objects.requireNonNull(fields, "headers");
+        Objects.requireNonNull(next, "next");
+        if (!checkAnswer(id, "upgrade")) return;
+        if (version != HttpVersion.HTTP_1_1) {
+            // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client; §7.8: a server ignores its Upgrade.
+            throw new IllegalStateException("Responder.upgrade(): the request is " + version
+                    + "; a 101 may only answer an HTTP/1.1 request (RFC 9110 §7.8, §15.2)");
+        }
+        if (!upgradeOffered) {
+            throw new IllegalStateException("Responder.upgrade(): the request did not ask for an upgrade "
+                    + "(it needs an Upgrade field and the upgrade option in Connection, RFC 9110 §7.8)");
+        }
+        if (closeAfter) {
+            throw new IllegalStateException("Responder.upgrade(): the request asked to close the connection");
+        }
+        if (find(fields, "Upgrade") == null) {
+            throw new IllegalArgumentException("a 101 response must name the new protocol in an Upgrade field (RFC 9110 §7.8)");
+        }
+        if (find(fields, "Content-Length") != null || find(fields, "Transfer-Encoding") != null) {
+            throw new IllegalArgumentException("a 101 response has no content: no Content-Length or Transfer-Encoding "
+                    + "(RFC 9110 §8.6, RFC 9112 §6.1)");
+        }
+        List<Map.Entry<String, String>> all = fields;
+        if (!hasToken(fields, "Connection", "upgrade")) {
+            all = new ArrayList<>(fields.size() + 1);
+            all.addAll(fields);
+            all.add(Map.entry("Connection", "Upgrade")); // RFC 9110 §7.8: Upgrade is hop-by-hop
+        }
+        scratch.clear();
+        try {
+            scratch = Http1ResponseEncoder.encodeHead(scratch, 101, null, all, Http1ResponseEncoder.NO_BODY);
+        } catch (RuntimeException e) {
+            scratch.clear();
+            throw e; // nothing was sent: the exchange is still the caller's to answer
+        }
+        // Nothing else is queued: a request is dispatched only when the output is not backed up,
+        // and nothing is written while it is served.
+        assert backlog == null : "output queued behind a request being served";
+        send(scratch.flip());
+        state = UPGRADED;
+        // Held bytes: being parsed now (read mode, from resume) or at rest (fill mode).
+        ByteBuffer leftover = held == null ? null : held == parsing ? held : held.flip();
+        held = null;
+        connection.upgrade(next, leftover);
     }
 
     ResponseStream stream(long id, int status, List<Map.Entry<String, String>> fields, long contentLength) {
@@ -587,10 +654,15 @@ public final class HttpServerHandler implements Handler {
 
     /** A Connection field with the close option (RFC 9110 §7.6.1). */
     private static boolean saysClose(List<Map.Entry<String, String>> fields) {
+        return hasToken(fields, "Connection", "close");
+    }
+
+    /** True if a field named {@code name} lists {@code token} (RFC 9110 §5.6.1: comma lists). */
+    private static boolean hasToken(List<Map.Entry<String, String>> fields, String name, String token) {
         for (Map.Entry<String, String> f : fields) {
-            if (!f.getKey().equalsIgnoreCase("Connection")) continue;
+            if (!f.getKey().equalsIgnoreCase(name)) continue;
             for (String option : f.getValue().split(",")) {
-                if (option.strip().equalsIgnoreCase("close")) return true;
+                if (option.strip().equalsIgnoreCase(token)) return true;
             }
         }
         return false;

@@ -77,6 +77,51 @@ public record Request(
         return values;
     }
 
+    /**
+     * The elements of every field named {@code name}, in order: each field line's value split at
+     * commas outside quoted strings, trimmed, empty elements dropped (RFC 9110 §5.6.1, §5.3: lines
+     * of the same field combine into one list). For {@code Connection}, {@code Upgrade},
+     * {@code Sec-WebSocket-Protocol}, {@code Sec-WebSocket-Extensions} (whose elements keep their
+     * {@code ;} parameters).
+     */
+    public List<String> headerList(String name) {
+        List<String> elements = new ArrayList<>(4);
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getKey().equalsIgnoreCase(name)) splitList(h.getValue(), elements);
+        }
+        return elements;
+    }
+
+    /** True if a field named {@code name} lists {@code token}, compared case-insensitively. */
+    public boolean hasToken(String name, String token) {
+        for (String element : headerList(name)) {
+            if (element.equalsIgnoreCase(token)) return true;
+        }
+        return false;
+    }
+
+    private static void splitList(String value, List<String> out) {
+        int start = 0;
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (quoted && ch == '\\') {
+                i++; // quoted-pair (RFC 9110 §5.6.4)
+            } else if (ch == '"') {
+                quoted = !quoted;
+            } else if (ch == ',' && !quoted) {
+                add(value.substring(start, i), out);
+                start = i + 1;
+            }
+        }
+        add(value.substring(start), out);
+    }
+
+    private static void add(String element, List<String> out) {
+        String e = element.strip();
+        if (!e.isEmpty()) out.add(e);
+    }
+
     @Override
     public String toString() {
         return method + " " + target + " " + version + " (" + body.length + " body bytes)";

@@ -15,7 +15,8 @@
  * RFC 9112 §9.3), request bodies by Content-Length or chunked up to a limit, {@code 100 Continue},
  * error statuses for malformed requests, response framing (Content-Length, chunked, or the close
  * for HTTP/1.0), {@code Date} and {@code Connection}, HEAD, and backpressure on large responses.
- * Not done: TLS, HTTP/2, upgrades and CONNECT tunnels (answered like any request), content
- * coding of its own.
+ * Protocol upgrades ({@link dev.evloop.server.http.Responder#upgrade}: {@code 101}, then the
+ * connection belongs to another {@link dev.evloop.server.Handler}, WebSocket say).
+ * Not done: TLS, HTTP/2, CONNECT tunnels (answered like any request), content coding of its own.
  */
 package dev.evloop.server.http;
