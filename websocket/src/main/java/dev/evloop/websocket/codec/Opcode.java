@@ -1,5 +1,7 @@
 package dev.evloop.websocket.codec;
 
+import java.util.Locale;
+
 /**
  * The frame opcodes of RFC 6455 §5.2 (IANA "WebSocket Opcode Registry", §11.8). Opcodes 0x3-0x7
  * are reserved for further non-control frames and 0xB-0xF for further control frames; a reader
@@ -38,7 +40,7 @@ public final class Opcode {
             case CLOSE -> "CLOSE";
             case PING -> "PING";
             case PONG -> "PONG";
-            default -> "0x" + Integer.toHexString(opcode);
+            default -> "0x" + Integer.toHexString(opcode).toUpperCase(Locale.ROOT);
         };
     }
 }

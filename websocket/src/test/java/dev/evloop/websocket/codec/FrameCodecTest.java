@@ -1,6 +1,7 @@
 package dev.evloop.websocket.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.BufferOverflowException;
@@ -9,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -333,7 +335,7 @@ class FrameCodecTest {
     @Test
     void reservedOpcodes() {
         for (int op : new int[] {3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF}) {
-            assertProtocolError(Role.CLIENT, String.format("%02x00", 0x80 | op), "reserved opcode 0x" + Integer.toHexString(op));
+            assertProtocolError(Role.CLIENT, String.format("%02x00", 0x80 | op), "reserved opcode 0x" + Integer.toHexString(op).toUpperCase(Locale.ROOT));
         }
     }
 
@@ -372,7 +374,7 @@ class FrameCodecTest {
         assertThat(e.getMessage()).contains("1001").contains("1000");
         // Exactly at the limit is fine.
         RecordingHeader rec = new RecordingHeader();
-        org.assertj.core.api.Assertions.assertThatCode(
+        assertThatCode(
                 () -> new FrameReader(Role.CLIENT, 1000).read(ByteBuffer.wrap(HEX.parseHex("827e03e8")), rec))
                 .doesNotThrowAnyException();
         assertThat(rec.calls).isEqualTo("start BINARY fin=true rsv1=false len=1000");
