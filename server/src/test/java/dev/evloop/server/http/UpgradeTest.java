@@ -201,14 +201,15 @@ class UpgradeTest {
     @Test
     void aProtocolWritingMoreThanThePeerTakesIsToldWhenItDrained() throws Exception {
         start(ServerConfig.builder().maxPendingOutput(1 << 20).build());
-        int size = 4 << 20;
+        int size = 12 << 20; // more than the kernel's send buffer can grow to (tcp_wmem max: 4 MiB by default)
         try (Client c = Client.connect(server.localAddress(), 4096)) {
             // "big N": N bytes, written while less than 256 KiB wait, continued from onDrained;
             // more than maxPendingOutput in all, so without onDrained it would hit the limit.
             c.send(upgrade("/lines?name=w") + "big " + size + "\n");
             assertThat(c.readHead().status()).isEqualTo(101);
             assertThat(c.line()).isEqualTo("hello w");
-            Thread.sleep(100); // let the server back up against a reader that is not reading yet
+            // Not reading until output waits in the server: the kernel's buffers are full.
+            waitFor(() -> probe.backedUp.get() > 0);
             byte[] body = c.read(size);
             for (int i = 0; i < size; i++) {
                 if (body[i] != (byte) ('a' + i % 26)) throw new AssertionError("byte " + i + " is " + body[i]);
@@ -297,7 +298,7 @@ class UpgradeTest {
             assertThat(plain.readHead().status()).isEqualTo(200);
             assertThat(plain.line()).isEqualTo("plain /plain");
 
-            CompletableFuture<Void> done = server.shutdown(Duration.ofMillis(1500));
+            CompletableFuture<Void> done = server.shutdown(Duration.ofSeconds(3));
             // The upgraded connections are told and say goodbye; the HTTP one is closed.
             assertThat(polite.line()).isEqualTo("goodbye");
             assertThat(silent.line()).isEqualTo("goodbye");
@@ -354,6 +355,8 @@ class UpgradeTest {
         final AtomicInteger resumes = new AtomicInteger();
         final AtomicInteger dataWhilePaused = new AtomicInteger();
         final AtomicInteger drained = new AtomicInteger();
+        /** Writes after which output waited in the connection. */
+        final AtomicInteger backedUp = new AtomicInteger();
         final List<String> lines = new CopyOnWriteArrayList<>();
         final List<String> shutdowns = new CopyOnWriteArrayList<>();
         final List<String> closedByHandler = new CopyOnWriteArrayList<>();
@@ -478,6 +481,7 @@ class UpgradeTest {
                 int n = (int) Math.min(chunk.length, bigLeft);
                 for (int i = 0; i < n; i++) chunk[i] = (byte) ('a' + (bigSent + i) % 26);
                 if (!c.write(ByteBuffer.wrap(chunk, 0, n))) return;
+                if (c.pendingOutput() > 0) probe.backedUp.incrementAndGet();
                 bigLeft -= n;
                 bigSent += n;
                 if (bigLeft == 0) write(c, "done\n");
