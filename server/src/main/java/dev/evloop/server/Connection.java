@@ -208,7 +208,9 @@ public final class Connection {
      * Hands the connection to {@code next}, another protocol: from now on it gets every event.
      * {@code next.onOpen} is called first, then input that arrived after the message that asked
      * for the switch and that the old handler left unconsumed is offered to {@code next.onData}
-     * (when called from the old handler's onData: as soon as it returns; else at once). The old
+     * before anything new is read (when called from the old handler's onData: as soon as it
+     * returns; else at once; while output waits or reading is paused: after the drain or on
+     * resume, like all held input). The old
      * handler gets no more calls, no onClose either. Output written before the switch goes out
      * before anything {@code next} writes. Pause, read timeout and input bound carry over.
      * Loop thread only.
