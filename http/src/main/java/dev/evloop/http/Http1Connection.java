@@ -54,6 +54,8 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     /** Exchanges completed on this connection; above 0 it is a reused connection. */
     int exchanges;
     Transfer current;
+    /** Body bytes of the current response read and dropped: a redirect being followed. */
+    private long discarded;
     long idleTimer;
     long connectTimer;
 
@@ -409,9 +411,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             if (!saysKeep || t.uploadStarted) forceClose = true;
         }
         t.discarding = engine.isRedirect(t, head);
+        discarded = 0;
         if (t.discarding) return; // the body of a redirect we follow is read and dropped
         t.decoder = engine.decoderFor(head);
         if (t.collects()) {
+            long max = engine.maxResponseBody();
+            if (t.decoder == null && contentLength > max) throw bodyTooLarge(t, max, "Content-Length " + contentLength);
             t.body = new ByteArrayOutputStream(contentLength > 0 ? (int) Math.min(contentLength, 1 << 20) : 256);
         }
         t.listener().onResponseHead(t, t.status, head);
@@ -420,7 +425,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     @Override
     public void onBody(ByteBuffer body) {
         Transfer t = current;
-        if (t.discarding) return; // a redirect's body
+        if (t.discarding) { // a redirect's body: dropped, but not read without end
+            discarded += body.remaining();
+            long max = engine.maxResponseBody();
+            if (discarded > max) throw bodyTooLarge(t, max, "more than " + max + " bytes in the body of a redirect");
+            return;
+        }
         if (t.decoder == null) {
             deliver(t, body);
             return;
@@ -445,7 +455,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
         }
     }
 
-    private static void deliver(Transfer t, ByteBuffer bytes) {
+    private void deliver(Transfer t, ByteBuffer bytes) {
         if (t.paused) { // kept, delivered first on resume
             ByteBuffer h = t.held;
             if (h == null || h.remaining() < bytes.remaining()) {
@@ -461,6 +471,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             t.listener().onBody(t, bytes);
             return;
         }
+        long max = engine.maxResponseBody();
+        if (t.body.size() + (long) bytes.remaining() > max) {
+            throw bodyTooLarge(t, max, "more than " + max + " bytes received");
+        }
         if (bytes.hasArray()) {
             t.body.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
             bytes.position(bytes.limit());
@@ -469,6 +483,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             bytes.get(copy);
             t.body.write(copy, 0, copy.length);
         }
+    }
+
+    /** Thrown from a parser callback; {@link #guarded} fails the transfer with the cause and closes. */
+    private static java.io.UncheckedIOException bodyTooLarge(Transfer t, long max, String what) {
+        return new java.io.UncheckedIOException(new IOException("response body exceeds maxResponseBody (" + max
+                + " bytes) for " + t.current + ": " + what));
     }
 
     @Override

@@ -30,7 +30,8 @@ public final class HttpClient implements AutoCloseable {
         HttpEngine.Builder eb = b.engine
                 .socketCallback(driver.socketCallback())
                 .timerCallback(driver.timerCallback())
-                .transport(Transport.forBackend(loop.backend()));
+                .transport(Transport.forBackend(loop.backend()))
+                .queueResults(false); // futures take every result; nothing would read the queue
         engine = eb.build();
         driver.bind(engine);
         thread = loop.start();
@@ -77,6 +78,15 @@ public final class HttpClient implements AutoCloseable {
             if (c instanceof RuntimeException r) throw r;
             throw new IOException(String.valueOf(c), c);
         }
+    }
+
+    /** The engine, for tests; touch it on {@link #loop()}'s thread only. */
+    HttpEngine engine() {
+        return engine;
+    }
+
+    EventLoop loop() {
+        return loop;
     }
 
     /** Fails what is in flight ({@link java.util.concurrent.CancellationException}), then stops the loop. */
@@ -141,6 +151,12 @@ public final class HttpClient implements AutoCloseable {
         /** Limits on response heads and bodies (header section size, field count, chunk lines, body size). */
         public Builder parserLimits(dev.evloop.http.codec.ParserLimits limits) {
             engine.parserLimits(limits);
+            return this;
+        }
+
+        /** The most body bytes a response may have (default 64 MiB; {@link HttpEngine.Builder#maxResponseBody}). */
+        public Builder maxResponseBody(long bytes) {
+            engine.maxResponseBody(bytes);
             return this;
         }
 

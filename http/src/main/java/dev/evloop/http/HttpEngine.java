@@ -62,6 +62,8 @@ public final class HttpEngine {
     private final long keepAliveNanos;
     private final int maxPerHost;
     private final int maxTotal;
+    private final long maxResponseBody;
+    private final boolean queueResults;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
     /** One byte for the liveness probe of an idle connection, reused: the probe runs per reuse. */
@@ -108,6 +110,8 @@ public final class HttpEngine {
         this.keepAliveNanos = b.keepAlive.toNanos();
         this.maxPerHost = b.maxPerHost;
         this.maxTotal = b.maxTotal;
+        this.maxResponseBody = b.maxResponseBody;
+        this.queueResults = b.queueResults;
         this.maxRedirects = b.maxRedirects;
         this.sslContext = b.sslContext;
         this.decodeContent = b.decodeContent;
@@ -122,6 +126,9 @@ public final class HttpEngine {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /** {@link Builder#maxResponseBody}'s default, 64 MiB. */
+    public static final long DEFAULT_MAX_RESPONSE_BODY = 64L << 20;
 
     /** System property that turns the checking mode on by default (the test suite sets it). */
     public static final String CHECKING_PROPERTY = "evloop.http.checking";
@@ -285,7 +292,11 @@ public final class HttpEngine {
         }
     }
 
-    /** The next finished transfer's result, or null (libcurl's curl_multi_info_read). */
+    /**
+     * The next finished transfer's result, or null (libcurl's curl_multi_info_read). Results wait
+     * here until read, each with its response body: drain this after every driving call, or build
+     * the engine with {@link Builder#queueResults queueResults(false)}.
+     */
     public TransferResult nextResult() {
         return results.poll();
     }
@@ -330,7 +341,7 @@ public final class HttpEngine {
     private void finishDrive() {
         Transfer t;
         while ((t = finished.poll()) != null) {
-            results.add(t.result);
+            if (queueResults) results.add(t.result);
             try {
                 t.listener().onComplete(t.result);
             } catch (RuntimeException e) {
@@ -515,8 +526,7 @@ public final class HttpEngine {
     private void releaseResolving(Transfer t, String origin) {
         t.resolving = false;
         resolving.remove(t);
-        perHost.merge(origin, -1, Integer::sum);
-        total--;
+        releaseSlot(origin);
     }
 
     /** The wakeup socket is readable: continue the transfers whose lookups finished. */
@@ -804,8 +814,7 @@ public final class HttpEngine {
         ArrayDeque<Http1Connection> q = idle.get(c.origin);
         if (q != null) q.remove(c);
         idleOrder.remove(c);
-        perHost.merge(c.origin, -1, Integer::sum);
-        total--;
+        releaseSlot(c.origin);
         open.remove(c);
         if (c.tls != null && c.connected && !c.tls.closeOutbound()) {
             c.closing = true;
@@ -818,6 +827,20 @@ public final class HttpEngine {
             return;
         }
         finishClose(c);
+    }
+
+    /**
+     * A connection slot of {@code origin} is free. An origin left with none leaves both maps (its
+     * idle queue is empty: every pooled connection holds a slot); a client meeting many origins,
+     * a crawler say, would otherwise keep an entry for each. A busy origin keeps its queue, so
+     * reuse allocates nothing.
+     */
+    private void releaseSlot(String origin) {
+        total--;
+        if (perHost.merge(origin, -1, Integer::sum) == 0) {
+            perHost.remove(origin);
+            idle.remove(origin);
+        }
     }
 
     /** REMOVE is announced before the socket is closed: the number may be reused at once. */
@@ -860,6 +883,31 @@ public final class HttpEngine {
     /** Connections closed for use whose close_notify still waits for the socket; for tests. */
     int closingConnections() {
         return closing.size();
+    }
+
+    /** The limit on a collected response body, decoded bytes ({@link Builder#maxResponseBody}). */
+    long maxResponseBody() {
+        return maxResponseBody;
+    }
+
+    /**
+     * What the engine holds, by structure: all 0 once every transfer is done, its connections
+     * closed and its results read. For tests that look for retained memory.
+     */
+    Map<String, Integer> footprint() {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        m.put("timers", timers.size());
+        m.put("sockets", table.size());
+        m.put("open", open.size());
+        m.put("closing", closing.size());
+        m.put("idle", idle.size());
+        m.put("idleOrder", idleOrder.size());
+        m.put("perHost", perHost.size());
+        m.put("waiting", waiting.size());
+        m.put("resolving", resolving.size());
+        m.put("finished", finished.size());
+        m.put("results", results.size());
+        return m;
     }
 
     private void startWaiting() {
@@ -924,6 +972,8 @@ public final class HttpEngine {
         private Duration keepAlive = Duration.ofSeconds(60);
         private int maxPerHost = 8;
         private int maxTotal = Integer.MAX_VALUE;
+        private long maxResponseBody = DEFAULT_MAX_RESPONSE_BODY;
+        private boolean queueResults = true;
         private int maxRedirects;
         private javax.net.ssl.SSLContext sslContext;
         private java.util.function.Function<String, InetAddress[]> resolver = HttpEngine::lookUp;
@@ -1031,6 +1081,32 @@ public final class HttpEngine {
         public Builder maxConnectionsPerHost(int n) {
             if (n <= 0) throw new IllegalArgumentException("maxConnectionsPerHost must be positive, got " + n);
             this.maxPerHost = n;
+            return this;
+        }
+
+        /**
+         * The most decoded body bytes a {@linkplain Transfer#collecting collecting} transfer
+         * gathers (default {@link HttpEngine#DEFAULT_MAX_RESPONSE_BODY}, 64 MiB): a longer body fails the
+         * transfer with an {@link IOException} naming the limit and closes the connection; a
+         * Content-Length above it (on a body without content coding) fails before any body byte.
+         * {@link Long#MAX_VALUE} for none. {@linkplain Transfer#streaming Streaming} transfers hold
+         * nothing and are not limited; {@link ParserLimits#maxBodyBytes()} limits every body. The
+         * body of a redirect being followed, read and dropped, is held to this limit for every
+         * transfer: bytes that keep coming would otherwise hold it forever.
+         */
+        public Builder maxResponseBody(long bytes) {
+            if (bytes < 0) throw new IllegalArgumentException("maxResponseBody must not be negative, got " + bytes);
+            this.maxResponseBody = bytes;
+            return this;
+        }
+
+        /**
+         * Queue each result for {@link HttpEngine#nextResult} as well as delivering it to its listener
+         * (default on, as libcurl's info queue). An application that only uses listeners turns it
+         * off: undrained results are held with their bodies for the engine's life.
+         */
+        public Builder queueResults(boolean on) {
+            this.queueResults = on;
             return this;
         }
 

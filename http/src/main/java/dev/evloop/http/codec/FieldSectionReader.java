@@ -59,6 +59,11 @@ final class FieldSectionReader {
         count = 0;
     }
 
+    /** Bytes still allowed for this section. */
+    int remaining() {
+        return budget;
+    }
+
     /** @return true once the section's empty line has been consumed */
     boolean read(ByteBuffer in, Sink sink) throws HttpParseException {
         while (true) {

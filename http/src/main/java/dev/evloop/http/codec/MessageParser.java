@@ -75,7 +75,10 @@ final class MessageParser {
     private boolean startLineSeen;
     /** Why the parser failed, for the {@link IllegalStateException} of later calls. */
     private String failure;
-    /** Head bytes consumed before the header section: empty lines and the start line. */
+    /**
+     * Head bytes consumed before the header section: empty lines and the start line, plus the
+     * whole heads of the interim responses before it.
+     */
     private int startBytes;
     private long bodyBytes;
     private long bodyRemaining;
@@ -353,7 +356,9 @@ final class MessageParser {
         }
         BodyFraming f = role.framing(this);
         if (f == null) { // interim response: the final one follows with a head of its own
-            startBytes = 0;
+            // RFC 9110 §15.2 allows any number of 1xx before the final response; they share the
+            // final head's budget, or a peer sending 1xx forever would be read forever.
+            startBytes = limits.maxHeaderSectionBytes() - headers.remaining();
             resetHead();
             state = START_LINE;
             return;

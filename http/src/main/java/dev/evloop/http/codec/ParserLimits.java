@@ -7,7 +7,8 @@ package dev.evloop.http.codec;
  * <p>Byte counts are bytes on the wire, line terminators included.
  *
  * @param maxHeaderSectionBytes the head: from the first byte of the start line (and of any empty
- *     lines ignored before it) through the empty line that ends the header fields; the same budget
+ *     lines ignored before it) through the empty line that ends the header fields, the heads of
+ *     interim (1xx) responses before a final one included; the same budget
  *     applies separately to a chunked body's trailer section, last-chunk line excluded
  * @param maxHeaderCount field lines in the header section; separately, in the trailer section
  * @param maxChunkLineBytes one chunk-size line, extensions and CRLF included
