@@ -11,23 +11,23 @@ import java.nio.ByteBuffer;
  * <p>A negative length, or one over the maximum, closes the connection with a logged reason
  * ({@link Connection#abort}); other connections are not affected. Messages are parsed in place
  * from the buffer the framework hands over; a partial message stays there for the next call, and
- * echoes are written by range, so nothing is copied or allocated per message.
+ * echoes are written by range, so nothing is copied or allocated per message. The framing itself
+ * is {@link EchoFraming}.
  */
 public final class EchoHandler implements Handler {
     /** The default maximum payload: 1 MiB. */
     public static final int DEFAULT_MAX_MESSAGE = 1 << 20;
     /** The length prefix. */
-    public static final int HEADER = 4;
+    public static final int HEADER = EchoFraming.HEADER;
 
-    private final int maxMessage;
+    private final EchoFraming framing;
 
     public EchoHandler() {
         this(DEFAULT_MAX_MESSAGE);
     }
 
     public EchoHandler(int maxMessage) {
-        if (maxMessage < 0) throw new IllegalArgumentException("maxMessage must not be negative: " + maxMessage);
-        this.maxMessage = maxMessage;
+        this.framing = new EchoFraming(maxMessage);
     }
 
     /** Input a connection must be able to buffer for this handler: one whole message. */
@@ -39,28 +39,16 @@ public final class EchoHandler implements Handler {
     public void onData(Connection connection, ByteBuffer in) {
         int pos = in.position();
         int limit = in.limit();
-        while (limit - pos >= HEADER) {
-            int length = lengthAt(in, pos);
-            if (length < 0) {
-                connection.abort("echo: negative message length " + length);
+        while (true) {
+            int size = framing.frameAt(in, pos, limit);
+            if (size == EchoFraming.NEED_MORE) break;
+            if (size == EchoFraming.BAD_LENGTH) {
+                connection.abort(framing.badLengthReason(in, pos));
                 return;
             }
-            if (length > maxMessage) {
-                connection.abort("echo: message length " + length + " exceeds the maximum of " + maxMessage);
-                return;
-            }
-            if (limit - pos - HEADER < length) break; // the rest of it has not arrived yet
-            if (!connection.write(in, pos, HEADER + length)) return;
-            pos += HEADER + length;
+            if (!connection.write(in, pos, size)) return;
+            pos += size;
         }
         in.position(pos);
-    }
-
-    /** The little-endian int at {@code index}, whatever the buffer's byte order. */
-    static int lengthAt(ByteBuffer b, int index) {
-        return (b.get(index) & 0xFF)
-                | (b.get(index + 1) & 0xFF) << 8
-                | (b.get(index + 2) & 0xFF) << 16
-                | (b.get(index + 3) & 0xFF) << 24;
     }
 }
