@@ -576,7 +576,10 @@ public final class HttpEngine {
         open.add(c);
         c.connectTimer = timers.schedule(clock.nanoTime() + connectTimeoutNanos, () -> {
             c.connectTimer = 0;
-            if (!c.connected) failConnection(c, new HttpTimeoutException("connect to " + address + " timed out after "
+            // connected() cancels this once TCP and, for https, the TLS handshake are done: firing
+            // means one of them is not. A handshake the peer never answers is not a live connection.
+            failConnection(c, new HttpTimeoutException("connect to " + address
+                    + (c.connected ? " (TCP connected, TLS handshake unfinished)" : "") + " timed out after "
                     + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
         });
         c.start(t);
@@ -1054,6 +1057,7 @@ public final class HttpEngine {
             return this;
         }
 
+        /** The TCP connect and, for https, the TLS handshake together must finish within this. */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive(d, "connectTimeout");
             return this;
