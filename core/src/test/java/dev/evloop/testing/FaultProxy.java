@@ -179,7 +179,7 @@ public final class FaultProxy implements AutoCloseable {
         return failedConnects.get();
     }
 
-    /** Bytes forwarded in {@code d}, over all connections. */
+    /** Bytes forwarded in {@code d} (handed to the receiving socket), over all connections. */
     public long bytes(Direction d) {
         return bytes.get(d.ordinal());
     }
@@ -318,13 +318,13 @@ public final class FaultProxy implements AutoCloseable {
                     if (flow.oneByte()) {
                         for (int i = 0; i < n; i++) {
                             if (flow.delayMillis() > 0 && aborted.await(flow.delayMillis(), TimeUnit.MILLISECONDS)) return;
-                            out.write(buf, i, 1);
                             count(dir, 1);
+                            out.write(buf, i, 1);
                         }
                     } else {
                         if (flow.delayMillis() > 0 && aborted.await(flow.delayMillis(), TimeUnit.MILLISECONDS)) return;
-                        out.write(buf, 0, n);
                         count(dir, n);
+                        out.write(buf, 0, n);
                     }
                     forwarded += n;
                 }
@@ -343,6 +343,10 @@ public final class FaultProxy implements AutoCloseable {
             return true;
         }
 
+        /**
+         * Counted before the write, so a test that saw the peer react to these bytes also sees them
+         * counted; a write that then fails leaves them counted, the link being torn down anyway.
+         */
         private void count(int dir, int n) {
             bytes.addAndGet(dir, n);
             FaultProxy.this.bytes.addAndGet(dir, n);
