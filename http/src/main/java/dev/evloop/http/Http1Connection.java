@@ -51,6 +51,8 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     /** TLS for https origins; null for plain http. */
     final TlsSession tls;
     private boolean handshaken;
+    /** The response in progress has a body that ends with the connection (RFC 9112 §6.3 item 8). */
+    private boolean untilClose;
     /** Exchanges completed on this connection; above 0 it is a reused connection. */
     int exchanges;
     Transfer current;
@@ -116,6 +118,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             }
         }
         out.flip();
+        untilClose = false;
         parser.begin(r.method());
         flush();
     }
@@ -349,6 +352,13 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     }
 
     private void endOfStream(Transfer t) throws IOException {
+        if (untilClose && tls != null && !tls.closeNotifyReceived()) {
+            // An end of stream without close_notify is an incomplete close (RFC 9112 §9.8): anyone
+            // on the path can forge a FIN, so a body delimited by the close may be cut short
+            // (RFC 8446 §6.1).
+            throw new javax.net.ssl.SSLException("TLS connection closed without close_notify in a body delimited by "
+                    + "the close: it may be truncated, " + t.current);
+        }
         try {
             parser.endOfInput(); // completes a close-delimited body
         } catch (HttpParseException e) {
@@ -395,6 +405,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     @Override
     public void onHeadersComplete(BodyFraming framing, long contentLength) {
         Transfer t = current;
+        untilClose = framing == BodyFraming.UNTIL_CLOSE;
         t.responseStarted = true;
         HttpHeaders head = t.headers.build();
         if (t.awaitingContinue || t.continueNow) {

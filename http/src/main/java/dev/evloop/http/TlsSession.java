@@ -125,6 +125,11 @@ final class TlsSession {
 
     private boolean eof;
 
+    /** The peer closed with close_notify, not just end of stream (RFC 8446 §6.1). */
+    boolean closeNotifyReceived() {
+        return engine.isInboundDone();
+    }
+
     /** TLS 1.3 post-handshake messages (a KeyUpdate may need an answer, RFC 8446 §4.6.3). */
     private void postHandshake() throws IOException {
         SSLEngineResult.HandshakeStatus hs;

@@ -22,6 +22,7 @@ import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -257,6 +258,59 @@ class FaultInjectionTest {
             }
             assertThat(failed).as("one transfer per reset connection").isEqualTo(proxy.cuts(Cut.RESET)).isEqualTo(2);
             expectBody(e.run(get(scheme, proxy, "/bytes/5000")), letters(5000)); // on a surviving connection
+        }
+    }
+
+    /**
+     * A body delimited by the close of the connection (RFC 9112 §6.3 rule 8) over TLS: complete
+     * only when the close is TLS's close_notify. A bare end of stream in the middle (the proxy drops
+     * the connection) is an incomplete close, a possible truncation attack (RFC 8446 §6.1, RFC 9112
+     * §9.8): an error, never a shorter 200.
+     */
+    @Test
+    void aCloseDelimitedTlsBodyCutWithoutCloseNotifyIsAnError() throws Exception {
+        byte[] body = letters(100_000);
+        try (CloseDelimitedTlsServer server = new CloseDelimitedTlsServer(body);
+                FaultProxy proxy = FaultProxy.start(server.address(), i -> i == 0 ? Fault.down(Flow.PASS.dropAfter(MID)) : Fault.NONE);
+                Driven e = new Driven(Scheme.HTTPS, b -> b)) {
+            TransferResult cut = e.run(get(Scheme.HTTPS, proxy, "/close-delimited"));
+            expectError(cut, IOException.class, "close_notify");
+            assertThat(proxy.cuts(Cut.DROP)).isEqualTo(1);
+            // The same response ended by close_notify is whole.
+            expectBody(e.run(get(Scheme.HTTPS, proxy, "/close-delimited")), body);
+        }
+    }
+
+    /** Answers each connection's request with a close-delimited body, then close_notify and close. */
+    static final class CloseDelimitedTlsServer implements AutoCloseable {
+        final javax.net.ssl.SSLServerSocket socket;
+        final Thread acceptor;
+
+        CloseDelimitedTlsServer(byte[] body) throws Exception {
+            socket = (javax.net.ssl.SSLServerSocket) TestTls.serving(keyStore).getServerSocketFactory()
+                    .createServerSocket(0, 10, java.net.InetAddress.getByName("127.0.0.1"));
+            acceptor = Thread.ofPlatform().daemon().start(() -> {
+                while (true) {
+                    try (java.net.Socket s = socket.accept()) {
+                        HttpClientTest.readHead(s.getInputStream());
+                        s.getOutputStream().write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".getBytes());
+                        s.getOutputStream().write(body);
+                        s.getOutputStream().flush();
+                    } catch (IOException e) {
+                        if (socket.isClosed()) return; // else: a connection the proxy cut; next
+                    }
+                }
+            });
+        }
+
+        InetSocketAddress address() {
+            return new InetSocketAddress("127.0.0.1", socket.getLocalPort());
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            acceptor.join(5000);
         }
     }
 
