@@ -86,23 +86,25 @@ class FaultProxyTest {
             sendAndShutdown(c, data);
             assertThat(c.getInputStream().readAllBytes()).isEqualTo(data);
             assertThat(proxy.writes(Direction.UP)).isEqualTo(data.length);
-            assertThat(proxy.writes(Direction.DOWN)).isLessThan(data.length);
         }
-        // With a pause between the pieces, every read on the receiving side returns one byte.
+        // With a pause between the pieces, the reader sees them one by one, not the one 5000-byte
+        // write the talker made. A reader held up longer than the pause (a loaded machine) may get
+        // two or three at once, hence "mostly".
         try (FaultProxy proxy = FaultProxy.start(talker.address(),
-                Fault.down(Flow.PASS.oneByteWrites().delay(Duration.ofMillis(3))));
+                Fault.down(Flow.PASS.oneByteWrites().delay(Duration.ofMillis(20))));
                 Socket c = connect(proxy)) {
             InputStream in = c.getInputStream();
             byte[] b = new byte[100];
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             List<Integer> sizes = new ArrayList<>();
-            while (got.size() < 40) {
-                int n = in.read(b);
+            while (got.size() < 20) {
+                int n = in.read(b, 0, 20 - got.size());
                 sizes.add(n);
                 got.write(b, 0, n);
             }
-            assertThat(sizes).containsOnly(1);
-            assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOf(pattern(TALK), 40));
+            assertThat(sizes.stream().filter(n -> n == 1).count()).as("reads of one byte in %s", sizes)
+                    .isGreaterThanOrEqualTo(10);
+            assertThat(got.toByteArray()).isEqualTo(java.util.Arrays.copyOf(pattern(TALK), 20));
         }
     }
 
@@ -176,6 +178,7 @@ class FaultProxyTest {
     void stallForeverStopsAfterNBytesUntilTheReaderTimesOut() throws Exception {
         try (FaultProxy proxy = FaultProxy.start(talker.address(), Fault.down(Flow.PASS.stallForeverAfter(1000)));
                 Socket c = connect(proxy)) {
+            waitFor(() -> proxy.cuts(Cut.STALL) == 1); // the 1000 bytes are on their way, the rest held
             c.setSoTimeout(300);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             assertThatThrownBy(() -> readInto(c, got)).isInstanceOf(SocketTimeoutException.class);

@@ -35,7 +35,7 @@ class EchoFaultInjectionTest {
     private static final int SO_TIMEOUT_MILLIS = 10_000;
 
     static ServerConfig config() {
-        return ServerConfig.builder().readTimeout(Duration.ofSeconds(1))
+        return ServerConfig.builder().readTimeout(Duration.ofSeconds(2))
                 .maxBufferedInput(EchoHandler.bufferedInputFor(EchoHandler.DEFAULT_MAX_MESSAGE)).build();
     }
 
