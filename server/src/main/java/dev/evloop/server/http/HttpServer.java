@@ -77,7 +77,11 @@ public final class HttpServer implements AutoCloseable {
         return tcp;
     }
 
-    /** Stops accepting, lets pending output drain for up to {@code grace}, closes everything. */
+    /**
+     * Stops accepting; closes idle connections, lets exchanges under way finish and upgraded
+     * protocols say goodbye ({@link dev.evloop.server.Handler#onShutdown}) for up to
+     * {@code grace}; then closes everything.
+     */
     public CompletableFuture<Void> shutdown(Duration grace) {
         return tcp.shutdown(grace);
     }

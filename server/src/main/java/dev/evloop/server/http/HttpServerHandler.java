@@ -621,6 +621,21 @@ public final class HttpServerHandler implements Handler {
         resume();
     }
 
+    /**
+     * The server shuts down: an idle connection, or one still receiving a request, closes at once;
+     * an exchange under way is finished first (with {@code Connection: close} when its head is not
+     * sent yet, RFC 9112 §9.6) and the connection closes after it, serving nothing pipelined behind
+     * it. The server's grace period bounds the wait.
+     */
+    @Override
+    public void onShutdown(Connection c) {
+        if (state == SERVING || state == SENDING) {
+            closeAfter = true;
+        } else if (state == READING) {
+            c.close();
+        }
+    }
+
     @Override
     public void onClose(Connection c, CloseReason reason, Throwable cause) {
         state = CLOSED;

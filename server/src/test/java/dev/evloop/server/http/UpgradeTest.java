@@ -287,7 +287,7 @@ class UpgradeTest {
     void shutdownLetsTheProtocolSayGoodbyeAndFinishItsClosingHandshake() throws Exception {
         start(ServerConfig.builder().build());
         try (Client polite = Client.connect(server.localAddress()); Client silent = Client.connect(server.localAddress());
-                Client plain = Client.connect(server.localAddress())) {
+                Client plain = Client.connect(server.localAddress()); Client busy = Client.connect(server.localAddress())) {
             polite.send(upgrade("/lines?name=polite"));
             silent.send(upgrade("/lines?name=silent"));
             for (Client c : List.of(polite, silent)) {
@@ -298,8 +298,11 @@ class UpgradeTest {
             assertThat(plain.readHead().status()).isEqualTo(200);
             assertThat(plain.line()).isEqualTo("plain /plain");
 
+            busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n" + "GET /plain HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitFor(() -> probe.slowRequests.get() == 1);
+
             CompletableFuture<Void> done = server.shutdown(Duration.ofSeconds(3));
-            // The upgraded connections are told and say goodbye; the HTTP one is closed.
+            // The upgraded connections are told and say goodbye; the idle HTTP one is closed.
             assertThat(polite.line()).isEqualTo("goodbye");
             assertThat(silent.line()).isEqualTo("goodbye");
             assertThat(plain.closedByPeer()).isTrue();
@@ -310,6 +313,12 @@ class UpgradeTest {
             waitFor(() -> probe.closes.containsKey("polite"));
             assertThat(probe.closes.get("polite")).isEqualTo(CloseReason.SHUTDOWN);
             assertThat(probe.closedByHandler).containsExactly("polite");
+            // The busy HTTP connection gets the answer under way, told it is the last, and no more.
+            Head head = busy.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Connection")).isEqualTo("close");
+            assertThat(busy.line()).isEqualTo("slow");
+            assertThat(busy.closedByPeer()).isTrue();
             // The silent one is cut at the deadline.
             assertThat(silent.closedByPeer()).isTrue();
             done.get(10, TimeUnit.SECONDS);
@@ -355,6 +364,7 @@ class UpgradeTest {
         final AtomicInteger resumes = new AtomicInteger();
         final AtomicInteger dataWhilePaused = new AtomicInteger();
         final AtomicInteger drained = new AtomicInteger();
+        final AtomicInteger slowRequests = new AtomicInteger();
         /** Writes after which output waited in the connection. */
         final AtomicInteger backedUp = new AtomicInteger();
         final List<String> lines = new CopyOnWriteArrayList<>();
@@ -367,7 +377,7 @@ class UpgradeTest {
 
     /**
      * Routes: {@code /lines} upgrades at once, {@code /lines-later} 50 ms later, {@code /delay}
-     * answers 30 ms later, anything else answers {@code plain PATH}. Query parameters of the
+     * answers 30 ms later, {@code /slow} 300 ms later, anything else answers {@code plain PATH}. Query parameters of the
      * upgrade: {@code name}, {@code timeout} (ms; 0: none), {@code maxInput}.
      */
     static HttpService service(Probe probe) {
@@ -386,6 +396,10 @@ class UpgradeTest {
                         () -> responder.upgrade(headers, new Lines(probe, query(request))));
                 case "/delay" -> responder.loop().schedule(30, TimeUnit.MILLISECONDS,
                         () -> responder.respond(Response.text(200, "late\n")));
+                case "/slow" -> {
+                    probe.slowRequests.incrementAndGet();
+                    responder.loop().schedule(300, TimeUnit.MILLISECONDS, () -> responder.respond(Response.text(200, "slow\n")));
+                }
                 default -> responder.respond(Response.text(200, "plain " + request.path() + "\n"));
             }
         };
