@@ -51,8 +51,12 @@ class GracefulShutdownTest {
                     // closed by the server at the deadline
                 }
             });
+            // The reader's echo must be under way: with only part of its message in, shutdown
+            // would rightly close it without an echo.
+            int readerPort = reader.getLocalPort();
             waitFor(() -> log.opened.size() == 3 && onLoop(server, () -> log.opened.stream()
-                    .filter(c -> c.pendingOutput() > 0 || c.bufferedInput() > 0).count()) == 3);
+                    .filter(c -> c.pendingOutput() > 0 || c.bufferedInput() > 0).count() == 3
+                    && log.opened.stream().anyMatch(c -> c.remoteAddress().getPort() == readerPort && c.pendingOutput() > 0)));
             CompletableFuture<Void> done = server.shutdown(Duration.ofMillis(500));
             assertThat(server.isAccepting()).isFalse();
             // The reader still gets its whole echo, then end of stream.
