@@ -337,6 +337,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             engine.progress(t);
             buf.flip();
             parser.parse(buf);
+            if (current == t && t.switching) {
+                switchProtocols(t, buf);
+                return;
+            }
             if (current == t && t.continueNow) {
                 t.continueNow = false;
                 sendHeldBody(t);
@@ -349,6 +353,19 @@ final class Http1Connection implements Http1ResponseParser.Listener {
                 return;
             }
         }
+    }
+
+    /**
+     * A 101 ended HTTP/1.1 on this connection (RFC 9110 §15.2.2); the bytes left in {@code buf}
+     * already belong to the new protocol. Without a listener nobody can speak it: a protocol error.
+     */
+    private void switchProtocols(Transfer t, ByteBuffer buf) throws HttpParseException {
+        if (t.current.upgradeListener() == null) {
+            throw new HttpParseException("101 Switching Protocols (Upgrade: "
+                    + t.headers.build().first("Upgrade").orElse("none") + ") in answer to " + t.current
+                    + ", which asked for no upgrade (no UpgradeListener): the connection no longer speaks HTTP/1.1");
+        }
+        engine.upgrade(this, t, buf);
     }
 
     private void endOfStream(Transfer t) throws IOException {
@@ -420,6 +437,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             boolean saysKeep = head.first("Connection").map(v -> v.toLowerCase(java.util.Locale.ROOT)
                     .contains("keep-alive")).orElse(false);
             if (!saysKeep || t.uploadStarted) forceClose = true;
+        }
+        if (framing == BodyFraming.TUNNEL) {
+            t.listener().onResponseHead(t, t.status, head);
+            return; // no body, no decoding: the bytes that follow are the new protocol's
         }
         t.discarding = engine.isRedirect(t, head);
         discarded = 0;
@@ -512,6 +533,10 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     @Override
     public void onMessageComplete() {
         Transfer t = current;
+        if (t.status == 101 && parser.isTunnel()) {
+            t.switching = true; // handed over once parse() returns, with the bytes after the head
+            return;
+        }
         if (t.paused) {
             t.completePending = true; // after the held bytes, on resume
             return;

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
  * passes. Any event loop can drive it: evloop's own ({@code dev.evloop.http.driver.LoopDriver}),
  * a JDK Selector loop, or a raw epoll loop.
  *
- * <p>Each driving call, in order: 1. do the work (I/O, timers); 2. deliver finished transfers
- * (their listeners may add and remove transfers); 3. announce the socket changes; 4. announce the
+ * <p>Each driving call, in order: 1. do the work (I/O, timers); 2. deliver what no socket event
+ * will announce to upgraded streams (bytes TLS already decrypted, bytes kept while paused), finished
+ * transfers (their listeners may add and remove transfers) and ended streams' {@code onClosed},
+ * until none is left; 3. announce the socket changes; 4. announce the
  * new deadline if it moved; 5. in checking mode, verify the table against what the application
  * was told.
  *
@@ -47,6 +49,13 @@ import java.util.concurrent.TimeUnit;
  * ({@link Builder#resolver}); results come back through a notification socket (an eventfd on the
  * native transport, a pipe on NIO) that is announced IN only while lookups are pending and
  * REMOVEd when none are. That is the only thread the engine starts.
+ *
+ * <p>A request with an {@link UpgradeListener} ({@link HttpRequest.Builder#upgrade}) that gets
+ * {@code 101 Switching Protocols} completes with that response, and its connection leaves the pool
+ * to become an {@link UpgradedStream}: same socket table entry, same announcements, still driven
+ * through {@link #socketAction} and {@link #timeoutAction}. Its listener hears {@code onUpgrade},
+ * {@code onData} and {@code onDrained} during the work, {@code onClosed} after the finished
+ * transfers of the driving call in which the stream ended.
  */
 public final class HttpEngine {
     private final SocketTable table;
@@ -78,10 +87,17 @@ public final class HttpEngine {
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
     /** See {@link #closeConnection}. */
     private final java.util.Set<Http1Connection> closing = new java.util.LinkedHashSet<>();
-    private static final long CLOSE_NOTIFY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a closing connection or upgraded stream may take to write what it still owes. */
+    static final long CLOSE_NOTIFY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Idle connections over all origins, oldest first: the ones closed to make room. */
     private final java.util.Set<Http1Connection> idleOrder = new java.util.LinkedHashSet<>();
     private boolean closed;
+    /** Upgraded streams whose socket is still open (a stream still writing after close() included). */
+    private final java.util.Set<UpgradedStream> streams = new java.util.LinkedHashSet<>();
+    /** Streams with bytes to deliver without a socket event (TLS already decrypted them, or resumed). */
+    private final ArrayDeque<UpgradedStream> readSoon = new ArrayDeque<>();
+    /** Streams that ended in this driving call: onClosed is owed. */
+    private final ArrayDeque<UpgradedStream> ended = new ArrayDeque<>();
     private final Map<String, Integer> perHost = new HashMap<>();
     private int total;
     private final ArrayDeque<Transfer> waiting = new ArrayDeque<>();
@@ -187,6 +203,7 @@ public final class HttpEngine {
             SocketTable.Entry e = table.get(socket);
             if (e == null) return;
             if (e.owner instanceof Http1Connection c) c.onReady(events);
+            else if (e.owner instanceof UpgradedStream s) s.onReady(events);
             else if (e.owner == wakeup) drainResolutions();
         } finally {
             exit();
@@ -264,7 +281,8 @@ public final class HttpEngine {
 
     /**
      * Fails every transfer still running with a {@link CancellationException} and closes every
-     * connection (REMOVE first). Later {@link #add}s fail at once. Idempotent.
+     * connection and every upgraded stream (REMOVE first; the streams' listeners hear
+     * {@code onClosed} with a {@link CancellationException}, unless they had already ended). Later {@link #add}s fail at once. Idempotent.
      */
     public void close() {
         enter("close");
@@ -276,6 +294,7 @@ public final class HttpEngine {
                 if (c.current != null) fail(c.current, new CancellationException("engine closed")); else closeConnection(c);
             }
             for (Http1Connection c : new ArrayDeque<>(closing)) finishClose(c); // no more waiting for close_notify
+            for (UpgradedStream s : new ArrayDeque<>(streams)) s.terminate(new CancellationException("engine closed"));
             if (wakeup != null) {
                 wakeupEntry.connectionRead = false;
                 table.remove(wakeupEntry); // REMOVE before close, as for every socket
@@ -306,9 +325,21 @@ public final class HttpEngine {
         return running;
     }
 
-    /** Open connections (busy or idle). */
+    /**
+     * Connections in the pool's accounting (busy or idle, and lookups holding a slot). An upgraded
+     * connection leaves it at its 101: it is counted by {@link #upgradedStreams()} instead and no
+     * longer limited by {@code maxConnectionsPerHost} / {@code maxConnections}.
+     */
     public int connections() {
         return total;
+    }
+
+    /**
+     * Upgraded streams whose socket is still open: the open ones plus those still writing their
+     * queued bytes after a close (at most the close grace, one second).
+     */
+    public int upgradedStreams() {
+        return streams.size();
     }
 
     /** Socket announcements made so far, for one action. */
@@ -318,7 +349,7 @@ public final class HttpEngine {
 
     // ---------------------------------------------------------------- driving-call frame
 
-    private void enter(String what) {
+    void enter(String what) {
         if (inCallback) {
             throw new IllegalStateException("HttpEngine." + what + "() called from inside the socket or timer "
                     + "callback; those callbacks only record what to watch: call the engine from the loop");
@@ -326,7 +357,7 @@ public final class HttpEngine {
         depth++;
     }
 
-    private void exit() {
+    void exit() {
         if (depth == 1) {
             try {
                 finishDrive();
@@ -339,15 +370,22 @@ public final class HttpEngine {
     }
 
     private void finishDrive() {
-        Transfer t;
-        while ((t = finished.poll()) != null) {
-            if (queueResults) results.add(t.result);
-            try {
-                t.listener().onComplete(t.result);
-            } catch (RuntimeException e) {
-                System.getLogger("dev.evloop.http").log(System.Logger.Level.WARNING,
-                        "transfer listener failed for " + t, e);
+        // Listeners called here may start more of the same (a stream resumed from onComplete, a
+        // transfer added from onClosed that fails at once): repeat until nothing is owed.
+        while (!readSoon.isEmpty() || !finished.isEmpty() || !ended.isEmpty()) {
+            UpgradedStream s;
+            while ((s = readSoon.poll()) != null) s.readPending();
+            Transfer t;
+            while ((t = finished.poll()) != null) {
+                if (queueResults) results.add(t.result);
+                try {
+                    t.listener().onComplete(t.result);
+                } catch (RuntimeException e) {
+                    System.getLogger("dev.evloop.http").log(System.Logger.Level.WARNING,
+                            "transfer listener failed for " + t, e);
+                }
             }
+            while ((s = ended.poll()) != null) s.notifyClosed();
         }
         inCallback = true;
         try {
@@ -379,13 +417,60 @@ public final class HttpEngine {
         return readBuffer;
     }
 
+    TimerWheel timers() {
+        return timers;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** {@code s} has bytes to deliver that no socket event will announce: at the end of this driving call. */
+    void readSoon(UpgradedStream s) {
+        readSoon.add(s);
+    }
+
+    /** {@code s} ended: its onClosed comes at the end of this driving call. */
+    void streamEnded(UpgradedStream s) {
+        ended.add(s);
+    }
+
+    /** {@code s} closed its socket. */
+    void streamClosed(UpgradedStream s) {
+        streams.remove(s);
+    }
+
+    /**
+     * A 101 answered {@code t}, which has an {@link UpgradeListener}: the transfer completes with
+     * it, the connection leaves the pool (its slot is free for waiting transfers) and its socket
+     * entry goes to a new {@link UpgradedStream}; {@code leftover} are bytes read with the 101 head.
+     */
+    void upgrade(Http1Connection c, Transfer t, ByteBuffer leftover) {
+        boolean reused = c.exchanges > 0;
+        detach(c, t);
+        c.exchanges++;
+        connected(c);
+        releaseSlot(c.origin);
+        open.remove(c);
+        HttpResponse response = new HttpResponse(t.status, t.version, t.headers.build(), new byte[0], HttpHeaders.empty());
+        finish(t, response, null, reused);
+        UpgradedStream s = new UpgradedStream(this, c.socket, c.handle, c.entry, c.tls, t.current.upgradeListener());
+        streams.add(s);
+        s.start(response, leftover);
+        startWaiting();
+    }
+
     ByteBuffer decodeBuffer() {
         return decodeBuffer;
     }
 
-    /** The request's headers plus what the engine adds: Accept-Encoding when it decodes. */
+    /**
+     * The request's headers plus what the engine adds: Accept-Encoding when it decodes, except on
+     * an upgrade request (its 101 has no body, and a WebSocket handshake takes none, RFC 6455 §4.1).
+     * Connection is never added or rewritten: the application's {@code Connection: Upgrade} stays.
+     */
     HttpHeaders headersToSend(HttpRequest r) {
-        if (!decodeContent || r.headers().contains("Accept-Encoding")) return r.headers();
+        if (!decodeContent || r.upgradeListener() != null || r.headers().contains("Accept-Encoding")) return r.headers();
         return r.headers().toBuilder().add("Accept-Encoding", "gzip, deflate").build();
     }
 
@@ -873,10 +958,14 @@ public final class HttpEngine {
      * reset can reach the peer before the close_notify it follows. Bounded; never waits.
      */
     private void discardInput(Http1Connection c) {
+        discardInput(c.socket);
+    }
+
+    void discardInput(TcpSocket socket) {
         try {
             for (int i = 0; i < 16; i++) {
                 readBuffer.clear();
-                if (c.socket.read(readBuffer) <= 0) return;
+                if (socket.read(readBuffer) <= 0) return;
             }
         } catch (IOException ignored) {
             // already reset: nothing to protect
@@ -910,6 +999,9 @@ public final class HttpEngine {
         m.put("resolving", resolving.size());
         m.put("finished", finished.size());
         m.put("results", results.size());
+        m.put("streams", streams.size());
+        m.put("readSoon", readSoon.size());
+        m.put("ended", ended.size());
         return m;
     }
 

@@ -18,15 +18,16 @@ public final class HttpRequest {
     private final BodySource source;
     private final boolean expectContinue;
     private final Duration continueTimeout;
+    private final UpgradeListener upgrade;
 
     /** A request to {@code target} with this request's settings: for a followed redirect. */
     HttpRequest redirect(URI target, String method, byte[] body, HttpHeaders headers) {
         return new HttpRequest(method, target, headers, body, timeout, null, expectContinue && body != null,
-                continueTimeout);
+                continueTimeout, upgrade);
     }
 
     private HttpRequest(String method, URI uri, HttpHeaders headers, byte[] body, Duration timeout,
-            BodySource source, boolean expectContinue, Duration continueTimeout) {
+            BodySource source, boolean expectContinue, Duration continueTimeout, UpgradeListener upgrade) {
         this.method = method;
         this.uri = uri;
         this.headers = headers;
@@ -35,6 +36,7 @@ public final class HttpRequest {
         this.source = source;
         this.expectContinue = expectContinue;
         this.continueTimeout = continueTimeout;
+        this.upgrade = upgrade;
     }
 
     private HttpRequest(Builder b) {
@@ -44,6 +46,7 @@ public final class HttpRequest {
         this.timeout = b.timeout;
         this.source = b.source;
         this.continueTimeout = b.continueTimeout;
+        this.upgrade = b.upgrade;
         boolean hasBody = b.body != null || b.source != null;
         boolean headerSays = b.headers.build().first("Expect")
                 .map(v -> v.trim().equalsIgnoreCase("100-continue")).orElse(false);
@@ -111,6 +114,11 @@ public final class HttpRequest {
         return continueTimeout;
     }
 
+    /** Who takes the connection if the server switches protocols ({@link Builder#upgrade}), or null. */
+    public UpgradeListener upgradeListener() {
+        return upgrade;
+    }
+
     /** The total timeout (queueing included), or null for the engine's default. */
     public Duration timeout() {
         return timeout;
@@ -129,6 +137,22 @@ public final class HttpRequest {
         return method + " " + uri;
     }
 
+    /** RFC 9110 §7.8: "A sender of Upgrade MUST also send an upgrade connection option". */
+    private static void checkUpgradeHeaders(HttpHeaders h) {
+        if (h.first("Upgrade").map(String::isBlank).orElse(true)) {
+            throw new IllegalArgumentException("an upgrade request needs an Upgrade header naming the protocol "
+                    + "(e.g. \"Upgrade: websocket\", RFC 9110 §7.8)");
+        }
+        boolean option = false;
+        for (String v : h.all("Connection")) {
+            for (String o : v.split(",")) option |= o.trim().equalsIgnoreCase("upgrade");
+        }
+        if (!option) {
+            throw new IllegalArgumentException("an upgrade request needs \"Connection: Upgrade\" next to its Upgrade "
+                    + "header (RFC 9110 §7.8), got Connection " + h.all("Connection"));
+        }
+    }
+
     public static final class Builder {
         private String method = "GET";
         private final URI uri;
@@ -138,6 +162,7 @@ public final class HttpRequest {
         private Duration timeout;
         private boolean expectContinue;
         private Duration continueTimeout = Duration.ofSeconds(1);
+        private UpgradeListener upgrade;
 
         private Builder(URI uri) {
             this.uri = checkUri(uri);
@@ -231,7 +256,21 @@ public final class HttpRequest {
             return this;
         }
 
+        /**
+         * Ask to switch protocols (RFC 9110 §7.8; a WebSocket opening handshake, RFC 6455 §4.1):
+         * on {@code 101 Switching Protocols} the transfer completes with the 101 response and the
+         * connection goes to {@code listener} as an {@link UpgradedStream}, still driven by the
+         * engine. The request's own headers must carry {@code Upgrade} and a {@code Connection}
+         * with the {@code upgrade} option; the engine adds no Accept-Encoding to such a request. A
+         * final (non-1xx) response is an ordinary completed transfer.
+         */
+        public Builder upgrade(UpgradeListener listener) {
+            this.upgrade = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
         public HttpRequest build() {
+            if (upgrade != null) checkUpgradeHeaders(headers.build());
             return new HttpRequest(this);
         }
     }

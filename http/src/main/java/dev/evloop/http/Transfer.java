@@ -12,7 +12,9 @@ import java.util.Objects;
  * up off the driving thread) 4. connecting 5. sending (a streamed body may stall until
  * {@link HttpEngine#resumeUpload}; with 100-continue the body waits for the server) 6. receiving
  * (a streaming transfer may be {@linkplain HttpEngine#pause paused}) 7. done, with a
- * {@link TransferResult} delivered once. Engine-thread state only.
+ * {@link TransferResult} delivered once. A request with an {@link UpgradeListener} that gets
+ * {@code 101 Switching Protocols} is done with that response, and its connection lives on as an
+ * {@link UpgradedStream}. Engine-thread state only.
  */
 public final class Transfer {
     enum State { NEW, QUEUED, RESOLVING, CONNECTING, SENDING, RECEIVING, DONE }
@@ -72,6 +74,8 @@ public final class Transfer {
     java.nio.ByteBuffer held;
     /** The response ended while paused: complete the exchange on resume. */
     boolean completePending;
+    /** A 101 completed the head: the connection goes to the request's {@link UpgradeListener}. */
+    boolean switching;
     /** A resolution in flight for this transfer holds a connection slot. */
     boolean resolving;
 
