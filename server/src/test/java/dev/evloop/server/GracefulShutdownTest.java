@@ -57,7 +57,9 @@ class GracefulShutdownTest {
             waitFor(() -> log.opened.size() == 3 && onLoop(server, () -> log.opened.stream()
                     .filter(c -> c.pendingOutput() > 0 || c.bufferedInput() > 0).count() == 3
                     && log.opened.stream().anyMatch(c -> c.remoteAddress().getPort() == readerPort && c.pendingOutput() > 0)));
-            CompletableFuture<Void> done = server.shutdown(Duration.ofMillis(500));
+            // The grace covers the reader's 5 MiB still waiting, taken 4 KiB at a time (some 100 ms
+            // on a quiet machine, over 500 ms on a loaded one); the stuck peer is cut when it ends.
+            CompletableFuture<Void> done = server.shutdown(Duration.ofSeconds(5));
             assertThat(server.isAccepting()).isFalse();
             // The reader still gets its whole echo, then end of stream.
             assertThat(Frames.receive(reader)).isEqualTo(big);
