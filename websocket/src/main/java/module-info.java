@@ -5,7 +5,6 @@
  */
 module dev.evloop.websocket {
     requires transitive dev.evloop.server;
-    // javac refuses to export a package holding only package-info.java ("package is empty or does
-    // not exist"): add "exports dev.evloop.websocket;" with the package's first class.
+    exports dev.evloop.websocket;
     exports dev.evloop.websocket.codec;
 }

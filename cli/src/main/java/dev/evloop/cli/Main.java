@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         description = "One event loop over epoll, poll(2) and the JDK Selector, through java.lang.foreign.",
         subcommands = {
             DemoCommand.class, GetCommand.class, BenchCommand.class, HttpServerCommand.class,
-            EchoServerCommand.class, EchoBenchCommand.class, CommandLine.HelpCommand.class
+            EchoServerCommand.class, EchoBenchCommand.class, WsCommand.class, WsEchoServerCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
 
