@@ -324,6 +324,13 @@ public final class PerMessageDeflate {
         ensureOpen();
         ByteBuffer out = compressed;
         out.clear();
+        if (!message.hasRemaining()) {
+            // zlib emits nothing for a sync flush with no new input right after another flush
+            // (deflate.c: "avoid duplicate consecutive flushes"), so an empty message is the one
+            // byte RFC 7692 §7.2.3.6 gives: an empty stored block's header, whose LEN and NLEN
+            // (00 00 ff ff) the receiver appends. The compressor's state is untouched.
+            return out.put((byte) 0).flip();
+        }
         deflater.setInput(message);
         while (true) {
             deflater.deflate(out, Deflater.SYNC_FLUSH);
