@@ -58,7 +58,7 @@ class PauseResumeTest {
     void twentyMegabytesPausedAfterTheFirstChunkNothingWatchedNothingDeliveredThenResumedFromATimer(Backend backend)
             throws Exception {
         int n = 20 * 1024 * 1024;
-        try (LoopHarness h = new LoopHarness(backend, HttpEngine.builder().idleTimeout(Duration.ofMillis(100)))) {
+        try (LoopHarness h = new LoopHarness(backend, HttpEngine.builder().idleTimeout(Duration.ofMillis(1000)))) {
             Receiver rec = new Receiver();
             Transfer t = Transfer.streaming(HttpRequest.newBuilder(jetty.uri("/bytes/" + n)).build(), rec);
             rec.onFirst = () -> h.engine.pause(t);
@@ -67,7 +67,7 @@ class PauseResumeTest {
             long bodyCalls = rec.calls;
             long events = h.delivered();
             int socketCalls = h.socketCalls.size();
-            h.runFor(Duration.ofMillis(300)); // longer than the idle timeout: held while paused
+            h.runFor(Duration.ofMillis(1200)); // longer than the idle timeout: held while paused
             assertThat(rec.calls).as("no onBody while paused").isEqualTo(bodyCalls);
             assertThat(h.delivered() - events).as("events delivered while paused").isZero();
             assertThat(h.socketCalls.size()).as("socket callbacks while paused").isEqualTo(socketCalls);
