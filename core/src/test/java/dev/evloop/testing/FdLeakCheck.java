@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * META-INF/services). Linux only (it needs /proc/self/fd); elsewhere it
  * checks nothing.
  *
- * <p>The count after is retried for up to 2 s, because some closes finish asynchronously: a JDK
+ * <p>The count after is retried for up to 5 s, because some closes finish asynchronously: a JDK
  * channel still registered with a selector is released at that selector's next select or close,
  * and a socket's last reference may sit with a thread that is still winding down.
  *
@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(FdLeakCheck.class);
     private static final Path PROC_FD = Path.of("/proc/self/fd");
-    private static final long SETTLE_NANOS = 2_000_000_000L;
+    /** Generous: on a loaded machine a closing thread may take seconds to be scheduled. */
+    private static final long SETTLE_NANOS = 5_000_000_000L;
     private static final long RETRY_MILLIS = 10;
 
     @Override
