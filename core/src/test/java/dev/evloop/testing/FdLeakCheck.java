@@ -79,6 +79,9 @@ public final class FdLeakCheck implements BeforeAllCallback, AfterAllCallback {
         }
         SocketChannel.open().close();
         Selector.open().close();
+        // java.net sockets (NioSocketImpl) take their pre-close descriptor on first close too.
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).close();
+        new java.net.Socket().close();
         try {
             // The default TLS context opens /dev/random and /dev/urandom for the JVM's life.
             javax.net.ssl.SSLContext.getDefault();

@@ -285,6 +285,28 @@ class WebSocketSessionTest {
         waitFor(() -> server.tcpServer().connections() == before);
     }
 
+    @Test
+    void aServerShutdownSaysGoingAwayToEverySessionAndEndsWhenTheyHaveClosed() throws Exception {
+        WebSocketServer ws = WebSocketServer.start(ServerConfig.builder().build(), WebSocketConfig.defaults(), "/",
+                r -> WebSocketServer.echo(1 << 20));
+        try {
+            URI u = URI.create("ws://127.0.0.1:" + ws.localAddress().getPort() + "/");
+            List<Recorder> recs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Recorder r = new Recorder();
+                recs.add(r);
+                client.connect(u, r).get(10, TimeUnit.SECONDS).sendText("before");
+                assertThat(r.next()).isEqualTo("before");
+            }
+            var done = ws.shutdown(Duration.ofSeconds(10));
+            for (Recorder r : recs) assertThat(r.awaitClose()).isEqualTo(new Recorder.Closed(1001, "server shutting down"));
+            done.get(10, TimeUnit.SECONDS); // long before the grace: every closing handshake finished
+            assertThat(ws.httpServer().tcpServer().connections()).isZero();
+        } finally {
+            ws.close();
+        }
+    }
+
     static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
