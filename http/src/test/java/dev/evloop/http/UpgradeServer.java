@@ -1,5 +1,6 @@
 package dev.evloop.http;
 
+import dev.evloop.testing.TestTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

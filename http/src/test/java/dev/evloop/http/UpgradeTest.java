@@ -1,5 +1,6 @@
 package dev.evloop.http;
 
+import dev.evloop.testing.TestTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

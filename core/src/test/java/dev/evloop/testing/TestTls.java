@@ -1,4 +1,4 @@
-package dev.evloop.http;
+package dev.evloop.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,14 +10,17 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** A self-signed certificate for "localhost", made by the JDK's keytool, and contexts using it. */
-final class TestTls {
-    static final String PASSWORD = "changeit";
+/**
+ * A self-signed certificate for "localhost", made by the JDK's keytool, and contexts using it:
+ * for every module's TLS tests.
+ */
+public final class TestTls {
+    public static final String PASSWORD = "changeit";
 
     private TestTls() {}
 
     /** Writes a PKCS12 key store with one EC key and a certificate for DNS name localhost. */
-    static Path keyStore(Path dir) throws IOException, InterruptedException {
+    public static Path keyStore(Path dir) throws IOException, InterruptedException {
         Path keyStore = dir.resolve("server.p12");
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
@@ -30,7 +33,7 @@ final class TestTls {
     }
 
     /** A client context that trusts the certificate in {@code keyStore}. */
-    static SSLContext trusting(Path keyStore) throws IOException, GeneralSecurityException {
+    public static SSLContext trusting(Path keyStore) throws IOException, GeneralSecurityException {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(load(keyStore));
         SSLContext c = SSLContext.getInstance("TLS");
@@ -39,7 +42,7 @@ final class TestTls {
     }
 
     /** A server context presenting the certificate in {@code keyStore}. */
-    static SSLContext serving(Path keyStore) throws IOException, GeneralSecurityException {
+    public static SSLContext serving(Path keyStore) throws IOException, GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(load(keyStore), PASSWORD.toCharArray());
         SSLContext c = SSLContext.getInstance("TLS");
