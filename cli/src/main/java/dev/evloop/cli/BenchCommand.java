@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
         })
 final class BenchCommand implements Callable<Integer> {
     static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(10);
+    static final double DEFAULT_DURATION = 10;
+    private static final long MAX_REQUESTS = 1_000_000_000_000L;
     private static final int ERRORS_SHOWN = 5;
 
     @Parameters(paramLabel = "URL", description = "The http:// or https:// URL to request (GET).")
@@ -43,15 +45,23 @@ final class BenchCommand implements Callable<Integer> {
             description = "Requests in flight, one per connection (default: ${DEFAULT-VALUE}).")
     int connections;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "10",
-            description = "Measured time in seconds (default: ${DEFAULT-VALUE}).")
-    double duration;
+    /** Null when not given: {@link #DEFAULT_DURATION} unless {@link #requests} is given instead. */
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS",
+            description = "Measured time in seconds (default: 10, unless -n).")
+    Double duration;
+
+    @Option(names = {"-n", "--requests"}, paramLabel = "N",
+            description = "Measure until N requests have completed (answered or failed), after the warm-up; "
+                    + "the ones then in flight are cancelled, uncounted, so exactly N are counted (instead of -d).")
+    Long requests;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "0",
             description = "Unmeasured time before, in seconds (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--json", description = "End with one JSON line: requests_per_s, p50_us, p99_us, max_us, errors.")
+    @Option(names = "--json",
+            description = "End with one JSON line: requests (answered), requests_per_s, p50_us, p99_us, max_us, "
+                    + "errors.")
     boolean json;
 
     @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
@@ -74,12 +84,24 @@ final class BenchCommand implements Callable<Integer> {
     private long errorsShown;
     private long measureStart;
     private double elapsed;
+    /** Completed requests that end the run, or 0 for a timed run. */
+    private long limit;
 
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
         if (connections < 1 || connections > 100_000) throw usage("--connections must be 1..100000, got " + connections);
-        if (!(duration > 0 && duration <= 86_400)) throw usage("--duration must be over 0 and at most 86400 s, got " + duration);
+        if (duration != null && requests != null) {
+            throw usage("--duration and --requests are mutually exclusive: give one of them");
+        }
+        if (duration != null && !(duration > 0 && duration <= 86_400)) {
+            throw usage("--duration must be over 0 and at most 86400 s, got " + duration);
+        }
+        if (requests != null && (requests < 1 || requests > MAX_REQUESTS)) {
+            throw usage("--requests must be 1.." + MAX_REQUESTS + ", got " + requests);
+        }
+        double seconds = requests != null ? 0 : duration != null ? duration : DEFAULT_DURATION;
+        long count = requests == null ? 0 : requests;
         if (!(warmup >= 0 && warmup <= 3600)) throw usage("--warmup must be 0..3600 s, got " + warmup);
         URI uri;
         try {
@@ -95,18 +117,20 @@ final class BenchCommand implements Callable<Integer> {
         Backend b = BackendConverter.orDefault(backend, cl);
         PrintWriter out = cl.getOut();
         err = cl.getErr();
-        out.printf(Locale.ROOT, "bench: %s, %d connection(s), %s s (+%s s warm-up), %s backend%n",
-                url, connections, seconds(duration), seconds(warmup), b.name().toLowerCase(Locale.ROOT));
+        out.printf(Locale.ROOT, "bench: %s, %d connection(s), %s (+%s s warm-up), %s backend%n",
+                url, connections, count > 0 ? count + " request(s)" : seconds(seconds) + " s", seconds(warmup),
+                b.name().toLowerCase(Locale.ROOT));
         out.flush();
 
         try (EngineLoop loop = EngineLoop.open(b, "evloop-bench", e -> e.maxConnectionsPerHost(connections))) {
             el = loop;
             long warmupNanos = (long) (warmup * 1e9);
-            long durationNanos = (long) (duration * 1e9);
+            long durationNanos = (long) (seconds * 1e9);
+            limit = count;
             el.loop.execute(() -> {
                 if (warmupNanos == 0) startMeasuring();
                 else el.loop.schedule(warmupNanos, TimeUnit.NANOSECONDS, this::startMeasuring);
-                el.loop.schedule(warmupNanos + durationNanos, TimeUnit.NANOSECONDS, this::stop);
+                if (durationNanos > 0) el.loop.schedule(warmupNanos + durationNanos, TimeUnit.NANOSECONDS, this::stop);
                 for (int i = 0; i < connections; i++) next();
             });
             el.run();
@@ -120,12 +144,13 @@ final class BenchCommand implements Callable<Integer> {
                 responses, elapsed, rps, GetCommand.size((long) (elapsed > 0 ? bodyBytes / elapsed : 0)));
         out.printf(Locale.ROOT, "latency:  p50 %d us, p99 %d us, max %d us%n", p50, p99, max);
         out.printf(Locale.ROOT, "errors:   %d%n", errors);
+        if (count > 0) out.printf(Locale.ROOT, "completed: %d of %d%n", responses + errors, count);
         StringBuilder s = new StringBuilder();
         statuses.forEach((code, n) -> s.append(s.isEmpty() ? "" : ", ").append(code).append(": ").append(n));
         out.printf(Locale.ROOT, "status:   %s%n", s.isEmpty() ? "none" : s);
         if (json) {
-            out.printf(Locale.ROOT, "{\"requests_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"errors\":%d}%n",
-                    rps, p50, p99, max, errors);
+            out.printf(Locale.ROOT, "{\"requests\":%d,\"requests_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,"
+                    + "\"max_us\":%d,\"errors\":%d}%n", responses, rps, p50, p99, max, errors);
         }
         out.flush();
         err.flush();
@@ -138,10 +163,23 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void stop() {
+        if (!stopped) stopCounting();
+        el.stop(); // in-flight transfers end cancelled, uncounted
+    }
+
+    private void stopCounting() {
         elapsed = (System.nanoTime() - measureStart) / 1e9;
         measuring = false;
         stopped = true;
-        el.stop(); // in-flight transfers end cancelled, uncounted
+    }
+
+    /** After a counted completion: at the limit, nothing more is counted and the loop stops. */
+    private void checkLimit() {
+        if (limit > 0 && responses + errors == limit) {
+            stopCounting();
+            // From a task: the engine is inside its driving call here, which closing it must not interrupt.
+            el.loop.execute(this::stop);
+        }
     }
 
     private void next() {
@@ -164,6 +202,7 @@ final class BenchCommand implements Callable<Integer> {
                     responses++;
                     histogram.recordValue(Math.min(HIGHEST_MICROS, EngineLoop.micros(r.durationNanos())));
                     statuses.merge(r.response().status(), 1L, Long::sum);
+                    checkLimit();
                 }
                 next();
             } else {
@@ -173,6 +212,7 @@ final class BenchCommand implements Callable<Integer> {
                         err.println("bench: " + url + ": " + r.error().getMessage());
                         err.flush();
                     }
+                    checkLimit();
                 }
                 // From a task, not from here: a failure found inside add() must not recurse.
                 el.loop.execute(BenchCommand.this::next);

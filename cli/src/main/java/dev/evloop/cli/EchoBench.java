@@ -26,9 +26,13 @@ import org.HdrHistogram.Histogram;
  *       {@value #CONNECT_TIMEOUT_SECONDS} s are closed and counted as errors; the run goes on with
  *       the others.
  *   <li>Warm-up: every connection starts sending; echoes are checked, nothing is recorded.
- *   <li>Measure: for {@code duration}, each echo's round trip goes into the loop's histogram.
- *   <li>Stop (a loop timer): every connection is closed, in-flight messages are dropped, the
- *       loop closes. A loop whose connections all failed stops early.
+ *   <li>Measure: for {@code duration}, or until the loop has counted its share of
+ *       {@code messages} (each loop takes a share in proportion to its connections, so the shares
+ *       add up to exactly {@code messages}), each echo's round trip goes into the loop's
+ *       histogram.
+ *   <li>Stop (a loop timer, or the echo that completes the share): every connection is closed,
+ *       in-flight messages are dropped, the loop closes. A loop whose connections all failed stops
+ *       early.
  * </ol>
  * Errors and mismatches are counted over the whole run, warm-up included.
  */
@@ -39,19 +43,23 @@ final class EchoBench {
     static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
     private static final System.Logger LOG = System.getLogger("dev.evloop.cli");
 
-    /** What to run. Durations in nanoseconds; {@code backend} null for the default. */
+    /**
+     * What to run. Durations in nanoseconds; {@code backend} null for the default. Exactly one of
+     * {@code durationNanos} and {@code messages} is positive, the other 0: the measured part ends
+     * after that time, or after that many echoes.
+     */
     record Settings(InetSocketAddress remote, int connections, int size, int pipeline, long warmupNanos,
-            long durationNanos, Backend backend, int loops, long connectTimeoutNanos) {
+            long durationNanos, long messages, Backend backend, int loops, long connectTimeoutNanos) {
         Settings {
-            if (connections < 1 || size < 0 || pipeline < 1 || warmupNanos < 0 || durationNanos <= 0 || loops < 1
-                    || connectTimeoutNanos <= 0) {
+            if (connections < 1 || size < 0 || pipeline < 1 || warmupNanos < 0 || durationNanos < 0 || messages < 0
+                    || (durationNanos > 0) == (messages > 0) || loops < 1 || connectTimeoutNanos <= 0) {
                 throw new IllegalArgumentException("invalid echo-bench settings: " + this);
             }
         }
 
         Settings(InetSocketAddress remote, int connections, int size, int pipeline, long warmupNanos,
-                long durationNanos, Backend backend, int loops) {
-            this(remote, connections, size, pipeline, warmupNanos, durationNanos, backend, loops,
+                long durationNanos, long messages, Backend backend, int loops) {
+            this(remote, connections, size, pipeline, warmupNanos, durationNanos, messages, backend, loops,
                     TimeUnit.SECONDS.toNanos(CONNECT_TIMEOUT_SECONDS));
         }
     }
@@ -72,9 +80,16 @@ final class EchoBench {
         List<Worker> workers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         try {
+            long quotaGiven = 0;
+            int connectionsGiven = 0;
             for (int i = 0; i < loops; i++) {
                 int share = (s.connections() - i + loops - 1) / loops; // ids i, i + loops, i + 2 loops, ...
-                workers.add(new Worker(s, pattern, i, loops, share));
+                connectionsGiven += share;
+                // Cumulative rounding, so the quotas add up to exactly s.messages().
+                long quota = s.messages() == 0 ? 0
+                        : s.messages() * connectionsGiven / s.connections() - quotaGiven;
+                quotaGiven += quota;
+                workers.add(new Worker(s, pattern, i, loops, share, quota));
             }
             for (Worker w : workers) {
                 w.loop.execute(w::connectAll);
@@ -95,7 +110,10 @@ final class EchoBench {
                     // that loop has stopped already: all of its connections failed
                 }
             }
-            long bound = TimeUnit.NANOSECONDS.toMillis(s.warmupNanos() + s.durationNanos()) + 30_000;
+            // A counted run has no time bound: each loop ends at its quota, or when all its
+            // connections have failed.
+            long bound = s.messages() > 0 ? 0
+                    : TimeUnit.NANOSECONDS.toMillis(s.warmupNanos() + s.durationNanos()) + 30_000;
             for (Thread t : threads) t.join(bound);
         } finally {
             for (Worker w : workers) w.loop.close(); // at once if stopped already; else stops and waits
@@ -141,6 +159,7 @@ final class EchoBench {
         private final EchoPattern pattern;
         private final int firstId;
         private final int idStep;
+        private final long quota;
         private final EchoClient[] clients;
         private int opened;
         private int connecting;
@@ -156,8 +175,10 @@ final class EchoBench {
         long mismatches;
         String firstError;
 
-        Worker(Settings settings, EchoPattern pattern, int index, int loops, int share) throws IOException {
+        Worker(Settings settings, EchoPattern pattern, int index, int loops, int share, long quota)
+                throws IOException {
             this.settings = settings;
+            this.quota = quota;
             this.pattern = pattern;
             this.firstId = index;
             this.idStep = loops;
@@ -226,7 +247,12 @@ final class EchoBench {
             } else {
                 loop.schedule(settings.warmupNanos(), TimeUnit.NANOSECONDS, this::startWindow);
             }
-            loop.schedule(settings.warmupNanos() + settings.durationNanos(), TimeUnit.NANOSECONDS, this::finish);
+            if (settings.durationNanos() > 0) {
+                loop.schedule(settings.warmupNanos() + settings.durationNanos(), TimeUnit.NANOSECONDS, this::finish);
+            } else if (quota == 0) {
+                finish(); // more loops than messages: this one has none to count
+                return;
+            }
             for (EchoClient c : clients) {
                 if (c != null && c.isOpen()) c.start(); // may fail, and so finish the run
             }
@@ -244,6 +270,7 @@ final class EchoBench {
             if (recording) {
                 messages++;
                 histogram.recordValue(Math.min(roundTripNanos / 1000, HIGHEST_MICROS));
+                if (messages == quota) finish(); // closes this client too, which then reads no further
             }
         }
 

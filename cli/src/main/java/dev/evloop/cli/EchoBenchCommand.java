@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         })
 final class EchoBenchCommand implements Callable<Integer> {
     private static final int MAX_SIZE = 16 << 20;
+    private static final long MAX_MESSAGES = 1_000_000_000_000L;
 
     @Spec
     CommandSpec spec;
@@ -40,9 +41,15 @@ final class EchoBenchCommand implements Callable<Integer> {
             description = "Payload bytes per message (plus the 4-byte length).")
     int size;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", required = true,
-            description = "How long to measure, after the warm-up.")
-    double durationSeconds;
+    /** Null when not given; exactly one of {@link #durationSeconds} and {@link #messages} is required. */
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "How long to measure, after the warm-up (or --messages).")
+    Double durationSeconds;
+
+    @Option(names = "--messages", paramLabel = "N",
+            description = "Measure until N messages have been echoed in total, over all connections, after the "
+                    + "warm-up; in-flight ones are then dropped, so exactly N are counted (or --duration).")
+    Long messages;
 
     @Option(names = "--pipeline", paramLabel = "K", defaultValue = "1",
             description = "Messages in flight per connection (default: ${DEFAULT-VALUE}).")
@@ -52,8 +59,8 @@ final class EchoBenchCommand implements Callable<Integer> {
             description = "Load before measuring, not recorded (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-    @Option(names = "--json", description = "End with one line of JSON: messages_per_s, p50_us, p99_us, max_us, "
-            + "errors, mismatches, connections, size.")
+    @Option(names = "--json", description = "End with one line of JSON: messages, messages_per_s, p50_us, p99_us, "
+            + "max_us, errors, mismatches, connections, size.")
     boolean json;
 
     @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
@@ -71,9 +78,18 @@ final class EchoBenchCommand implements Callable<Integer> {
         if (connections < 1 || connections > 1_000_000) throw usage("--connections must be 1..1000000, got " + connections);
         if (size < 0 || size > MAX_SIZE) throw usage("--size must be 0.." + MAX_SIZE + " bytes, got " + size);
         if (pipeline < 1 || pipeline > 1024) throw usage("--pipeline must be 1..1024, got " + pipeline);
-        if (!(durationSeconds > 0 && durationSeconds <= 86_400)) {
+        if ((durationSeconds == null) == (messages == null)) {
+            throw usage(durationSeconds == null ? "Missing how much to run: give --duration SECONDS or --messages N"
+                    : "--duration and --messages are mutually exclusive: give one of them");
+        }
+        if (durationSeconds != null && !(durationSeconds > 0 && durationSeconds <= 86_400)) {
             throw usage("--duration must be more than 0 and at most 86400 seconds, got " + durationSeconds);
         }
+        if (messages != null && (messages < 1 || messages > MAX_MESSAGES)) {
+            throw usage("--messages must be 1.." + MAX_MESSAGES + ", got " + messages);
+        }
+        double measureSeconds = durationSeconds == null ? 0 : durationSeconds;
+        long count = messages == null ? 0 : messages;
         if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
             throw usage("--warmup must be 0..3600 seconds, got " + warmupSeconds);
         }
@@ -84,13 +100,14 @@ final class EchoBenchCommand implements Callable<Integer> {
 
         PrintWriter out = cl.getOut();
         out.printf(Locale.ROOT, "echo-bench: %d connection(s) to %s, %d-byte messages, pipeline %d, %s backend, "
-                        + "%d loop(s), %s s warm-up, %s s measured%n",
+                        + "%d loop(s), %s s warm-up, %s measured%n",
                 connections, EchoServerCommand.hostAndPort(remote), size, pipeline, b.name().toLowerCase(),
-                usedLoops, seconds(warmupSeconds), seconds(durationSeconds));
+                usedLoops, seconds(warmupSeconds),
+                count > 0 ? count + " message(s)" : seconds(measureSeconds) + " s");
         out.flush();
 
         EchoBench.Result r = EchoBench.run(new EchoBench.Settings(remote, connections, size, pipeline,
-                (long) (warmupSeconds * 1e9), (long) (durationSeconds * 1e9), b, usedLoops));
+                (long) (warmupSeconds * 1e9), (long) (measureSeconds * 1e9), count, b, usedLoops));
 
         Histogram h = r.roundTripMicros();
         long p50 = h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50);
@@ -102,9 +119,9 @@ final class EchoBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "errors:     %d%s%n", r.errors(), r.firstError() == null ? "" : " (first: " + r.firstError() + ")");
         out.printf(Locale.ROOT, "mismatches: %d%n", r.mismatches());
         if (json) {
-            out.printf(Locale.ROOT, "{\"messages_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"errors\":%d,"
+            out.printf(Locale.ROOT, "{\"messages\":%d,\"messages_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d,\"errors\":%d,"
                             + "\"mismatches\":%d,\"connections\":%d,\"size\":%d}%n",
-                    r.messagesPerSecond(), p50, p99, max, r.errors(), r.mismatches(), connections, size);
+                    r.messages(), r.messagesPerSecond(), p50, p99, max, r.errors(), r.mismatches(), connections, size);
         }
         out.flush();
         return r.errors() == 0 && r.mismatches() == 0 ? 0 : 1;

@@ -44,7 +44,8 @@ class BenchCommandTest {
         int code = run("bench", base + "/hello", "--connections", "8", "--duration", "1", "--json");
         assertThat(code).as(out + "\n" + err).isZero();
         Map<String, Double> json = lastLineJson(out.toString());
-        assertThat(json).containsOnlyKeys("requests_per_s", "p50_us", "p99_us", "max_us", "errors");
+        assertThat(json).containsOnlyKeys("requests", "requests_per_s", "p50_us", "p99_us", "max_us", "errors");
+        assertThat(json.get("requests")).isPositive();
         assertThat(json.get("requests_per_s")).isPositive();
         assertThat(json.get("errors")).isZero();
         assertThat(json.get("p50_us")).isPositive().isLessThanOrEqualTo(json.get("p99_us"));
@@ -86,7 +87,7 @@ class BenchCommandTest {
         Map<String, Double> fields = new LinkedHashMap<>();
         Matcher m = Pattern.compile("\"([a-z0-9_]+)\":(-?[0-9.]+)").matcher(last);
         while (m.find()) fields.put(m.group(1), Double.parseDouble(m.group(2)));
-        assertThat(fields).containsOnlyKeys("requests_per_s", "p50_us", "p99_us", "max_us", "errors");
+        assertThat(fields).containsOnlyKeys("requests", "requests_per_s", "p50_us", "p99_us", "max_us", "errors");
         return fields;
     }
 
@@ -95,5 +96,38 @@ class BenchCommandTest {
         assertThat(run("bench", base + "/hello", "--connections", "0")).isEqualTo(2);
         assertThat(run("bench", "ftp://x/", "--duration", "1")).isEqualTo(2);
         assertThat(run("bench", base + "/hello", "--duration", "0")).isEqualTo(2);
+        assertThat(run("bench", base + "/hello", "--requests", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--requests must be 1..");
+        assertThat(run("bench", base + "/hello", "-d", "1", "-n", "10")).isEqualTo(2);
+        assertThat(err.toString()).contains("--duration and --requests are mutually exclusive");
+    }
+
+    @Test
+    void aCountedRunCompletesExactlyThatManyRequests() {
+        // More connections than requests, and a count that is no multiple of them: the stop must
+        // land on the count whatever is in flight.
+        for (long n : new long[] {3, 1_237}) {
+            out.getBuffer().setLength(0);
+            int code = run("bench", base + "/hello", "-c", "8", "-n", "" + n, "--json");
+            assertThat(code).as(out + "\n" + err).isZero();
+            Map<String, Double> json = lastLineJson(out.toString());
+            assertThat(json.get("requests")).isEqualTo(n);
+            assertThat(json.get("errors")).isZero();
+            assertThat(out.toString()).contains(n + " request(s)", "completed: " + n + " of " + n, "status:   200: " + n);
+        }
+    }
+
+    @Test
+    void aCountedRunCountsFailedRequestsToo() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        int code = run("bench", "http://127.0.0.1:" + port + "/", "-c", "2", "-n", "5", "--json");
+        assertThat(code).isEqualTo(1);
+        Map<String, Double> json = lastLineJson(out.toString());
+        assertThat(json.get("errors")).isEqualTo(5);
+        assertThat(json.get("requests")).isZero();
+        assertThat(out.toString()).contains("completed: 5 of 5");
     }
 }

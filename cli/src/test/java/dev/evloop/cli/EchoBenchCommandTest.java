@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** echo-bench against in-process servers on 127.0.0.1: good, corrupting, closing, absent. */
 class EchoBenchCommandTest {
     static final List<String> JSON_KEYS =
-            List.of("messages_per_s", "p50_us", "p99_us", "max_us", "errors", "mismatches", "connections", "size");
+            List.of("messages", "messages_per_s", "p50_us", "p99_us", "max_us", "errors", "mismatches", "connections", "size");
     private static final Pattern JSON_FIELD = Pattern.compile("\"(\\w+)\":(-?\\d+(?:\\.\\d+)?)");
 
     private static TcpServer echo;
@@ -157,11 +157,11 @@ class EchoBenchCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {
         "--port=0", "--port=70000", "--connections=0", "--size=-1", "--pipeline=0", "--duration=0", "--warmup=-1",
-        "--loops=0", "--backend=kqueue"
+        "--loops=0", "--backend=kqueue", "--messages=0"
     })
     void badOptionsAreUsageErrorsNamingTheOption(String option) {
-        List<String> args = new ArrayList<>(List.of("echo-bench", "--port=7000", "--connections=1", "--size=1",
-                "--duration=1"));
+        List<String> args = new ArrayList<>(List.of("echo-bench", "--port=7000", "--connections=1", "--size=1"));
+        if (!option.startsWith("--duration") && !option.startsWith("--messages")) args.add("--duration=1");
         args.add(option); // the last occurrence wins
         assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new)))
                 .isEqualTo(2);
@@ -171,7 +171,46 @@ class EchoBenchCommandTest {
     @Test
     void portConnectionsSizeAndDurationAreRequired() {
         assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "echo-bench")).isEqualTo(2);
-        assertThat(err.toString()).contains("--port", "--connections", "--size", "--duration");
+        assertThat(err.toString()).contains("--port", "--connections", "--size");
+    }
+
+    @Test
+    void exactlyOneOfDurationAndMessagesIsRequired() {
+        String[] base = {"echo-bench", "--port=7000", "--connections=1", "--size=1"};
+        assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), base)).isEqualTo(2);
+        assertThat(err.toString()).contains("give --duration SECONDS or --messages N");
+        String[] both = Stream.concat(Stream.of(base), Stream.of("--duration=1", "--messages=10")).toArray(String[]::new);
+        assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), both)).isEqualTo(2);
+        assertThat(err.toString()).contains("--duration and --messages are mutually exclusive");
+    }
+
+    /** Loops take shares of the count in proportion to their connections; the shares add up to the count. */
+    @ParameterizedTest(name = "{0} connection(s) on {1} loop(s), pipeline {2}: {3} messages")
+    @MethodSource("counts")
+    void aCountedRunEchoesExactlyThatManyMessages(int connections, int loops, int pipeline, long messages)
+            throws Exception {
+        int before = descriptorsWhenIdle(echo);
+        int code = bench(echo, "--connections", "" + connections, "--loops", "" + loops, "--size", "100",
+                "--pipeline", "" + pipeline, "--messages", "" + messages, "--warmup", "0", "--json");
+        assertThat(code).as(out + "\n" + err).isZero();
+        Map<String, Double> json = lastLineJson(out.toString());
+        assertThat(json.get("messages")).isEqualTo(messages);
+        assertThat(json.get("errors")).isZero();
+        assertThat(json.get("mismatches")).isZero();
+        assertThat(out.toString()).contains(messages + " message(s) measured", "messages:   " + messages + " in ");
+        assertThat(descriptorsWhenIdle(echo)).as("descriptors after the bench").isEqualTo(before);
+    }
+
+    static Stream<Arguments> counts() {
+        return Stream.of(Arguments.of(1, 1, 1, 1L), Arguments.of(10, 3, 4, 5_003L), Arguments.of(7, 4, 8, 3L),
+                Arguments.of(64, 2, 2, 20_000L));
+    }
+
+    @Test
+    void aCountedRunAfterAWarmupCountsOnlyTheMeasuredMessages() throws Exception {
+        int code = bench(echo, "--connections", "4", "--size", "10", "--messages", "1000", "--warmup", "0.3", "--json");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(lastLineJson(out.toString()).get("messages")).isEqualTo(1000);
     }
 
     /** The last line of {@code output} as a flat JSON object of numbers, with exactly {@link #JSON_KEYS}. */

@@ -19,7 +19,7 @@ class EchoBenchTest {
             long start = System.nanoTime();
             EchoBench.Result r = EchoBench.run(new EchoBench.Settings(
                     new InetSocketAddress(loopback, full.getLocalPort()), 20, 10, 1, 0,
-                    TimeUnit.MILLISECONDS.toNanos(300), null, 2, TimeUnit.SECONDS.toNanos(1)));
+                    TimeUnit.MILLISECONDS.toNanos(300), 0, null, 2, TimeUnit.SECONDS.toNanos(1)));
             assertThat(System.nanoTime() - start).as("connect timeout plus duration, not more")
                     .isLessThan(TimeUnit.SECONDS.toNanos(5));
             assertThat(r.connected()).isLessThan(20);
