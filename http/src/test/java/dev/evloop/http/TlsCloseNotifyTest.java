@@ -29,12 +29,29 @@ class TlsCloseNotifyTest {
     @TempDir
     Path dir;
 
+    /**
+     * Whether close_notify has to wait depends on the kernel: when the engine stops writing (the
+     * socket not writable), the send buffer may still have room below epoll's writability mark
+     * (a third of the buffer) for the ciphertext the engine holds plus close_notify. So each
+     * attempt checks whichever of the two correct outcomes happened, and the waiting one must
+     * happen at least once in a few attempts.
+     */
     @Test
     void closeNotifyWaitingForTheSocketIsConnectionInterest() throws Exception {
         Path keyStore = TestTls.keyStore(dir);
+        int waited = 0;
+        for (int attempt = 0; attempt < 8 && waited == 0; attempt++) {
+            if (attempt(keyStore)) waited++;
+        }
+        assertThat(waited).as("close_notify waited for the socket in one of 8 attempts").isEqualTo(1);
+    }
+
+    /** One connection closed mid-upload to a peer that reads nothing; true if close_notify had to wait. */
+    private boolean attempt(Path keyStore) throws Exception {
         CountDownLatch startReading = new CountDownLatch(1);
         AtomicLong serverRead = new AtomicLong();
         AtomicReference<String> serverEnd = new AtomicReference<>();
+        boolean waited;
         try (SSLServerSocket server = (SSLServerSocket) TestTls.serving(keyStore).getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             Thread peer = Thread.ofPlatform().start(() -> {
@@ -51,26 +68,39 @@ class TlsCloseNotifyTest {
                 }
             });
             try (LoopHarness h = new LoopHarness(Backend.EPOLL, HttpEngine.builder()
-                    .sslContext(TestTls.trusting(keyStore)).totalTimeout(Duration.ofMillis(300)))) {
+                    .sslContext(TestTls.trusting(keyStore)))) {
                 byte[] chunk = new byte[64 * 1024];
+                AtomicLong pulled = new AtomicLong();
+                AtomicLong lastPull = new AtomicLong(System.nanoTime());
                 BodySource endless = dst -> {
                     int n = Math.min(dst.remaining(), chunk.length);
                     dst.put(chunk, 0, n);
+                    pulled.addAndGet(n);
+                    lastPull.set(System.nanoTime());
                     return n;
                 };
                 AtomicReference<TransferResult> result = new AtomicReference<>();
                 Transfer t = Transfer.collecting(HttpRequest.newBuilder("https://localhost:" + server.getLocalPort() + "/up")
                         .POST(endless).build(), result::set);
                 h.loop.execute(() -> h.engine.add(t));
+                // Upload until the engine stops pulling the body because the socket is not
+                // writable: measured, not timed, so a loaded machine only takes longer.
+                h.runUntil(() -> pulled.get() > (1 << 20) && System.nanoTime() - lastPull.get() > 300_000_000L,
+                        Duration.ofSeconds(30));
+                h.engine.remove(t);
                 h.runUntil(() -> result.get() != null, Duration.ofSeconds(10));
-                assertThat(result.get().error()).isInstanceOf(HttpTimeoutException.class);
-                assertThat(h.engine.closingConnections()).as("close_notify waits for the socket").isEqualTo(1);
+                assertThat(result.get().error()).isInstanceOf(java.util.concurrent.CancellationException.class);
                 assertThat(h.engine.connections()).as("its pool slot is already free").isZero();
-                assertThat(h.watched()).as("the socket stays watched, for the close only").isEqualTo(1);
-                assertThat(h.socketCalls).noneMatch(c -> c.contains("REMOVE"));
-
-                startReading.countDown(); // the peer drains; close_notify goes out
-                h.runUntil(() -> h.engine.closingConnections() == 0, Duration.ofSeconds(10));
+                waited = h.engine.closingConnections() == 1;
+                if (waited) {
+                    assertThat(h.watched()).as("the socket stays watched, for the close only").isEqualTo(1);
+                    assertThat(h.socketCalls).noneMatch(c -> c.contains("REMOVE"));
+                    startReading.countDown(); // the peer drains; close_notify goes out
+                    h.runUntil(() -> h.engine.closingConnections() == 0, Duration.ofSeconds(10));
+                } else {
+                    assertThat(h.engine.closingConnections()).as("closed at once or waiting").isZero();
+                    startReading.countDown();
+                }
                 assertThat(h.socketCalls.getLast()).contains("REMOVE");
                 assertThat(h.watched()).isZero();
             }
@@ -78,5 +108,6 @@ class TlsCloseNotifyTest {
             assertThat(serverEnd.get()).as("the peer got a proper TLS close").isEqualTo("close_notify");
             assertThat(serverRead.get()).isPositive();
         }
+        return waited;
     }
 }
