@@ -418,6 +418,72 @@ public final class Libc {
         }
     }
 
+    /** System property naming the shared library that provides kqueue/kevent (default: the C library). */
+    public static final String KQUEUE_LIBRARY_PROPERTY = "evloop.kqueue.library";
+
+    /**
+     * kqueue(2) and kevent(2), linked on first use: Linux has neither unless
+     * {@link #KQUEUE_LIBRARY_PROPERTY} names a userspace implementation, and a missing symbol must
+     * not break this class for everything else.
+     */
+    private static final class Kqueue {
+        static final MethodHandle KQUEUE;
+        static final MethodHandle KEVENT;
+
+        static {
+            String library = System.getProperty(KQUEUE_LIBRARY_PROPERTY);
+            SymbolLookup lookup = library == null || library.isBlank()
+                    ? LIBC
+                    : SymbolLookup.libraryLookup(java.nio.file.Path.of(library), Arena.global());
+            String where = library == null || library.isBlank() ? "the C library" : library;
+            KQUEUE = LINKER.downcallHandle(lookup.find("kqueue").orElseThrow(
+                    () -> new UnsatisfiedLinkError(where + " has no symbol kqueue")),
+                    FunctionDescriptor.of(JAVA_INT), CAPTURE);
+            // kevent blocks until the timeout: never critical.
+            KEVENT = LINKER.downcallHandle(lookup.find("kevent").orElseThrow(
+                    () -> new UnsatisfiedLinkError(where + " has no symbol kevent")),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE);
+        }
+    }
+
+    /**
+     * Links kqueue and kevent if not yet done; throws {@link UnsatisfiedLinkError} (or
+     * {@link IllegalArgumentException} for a library that cannot be opened) naming what is missing.
+     */
+    public static void linkKqueue() {
+        try {
+            java.util.Objects.requireNonNull(Kqueue.KEVENT);
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error er) throw er;
+            throw e;
+        }
+    }
+
+    public static int kqueue() {
+        MemorySegment c = capture();
+        try {
+            return result((int) Kqueue.KQUEUE.invokeExact(c), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * Submits {@code nchanges} kevents and waits up to {@code timeout} (a {@link KqueueAbi#TIMESPEC},
+     * or NULL: no limit) for up to {@code nevents}. Linked without critical: it blocks.
+     */
+    public static int kevent(int kq, MemorySegment changelist, int nchanges, MemorySegment eventlist, int nevents,
+            MemorySegment timeout) {
+        MemorySegment c = capture();
+        try {
+            return result((int) Kqueue.KEVENT.invokeExact(c, kq, changelist, nchanges, eventlist, nevents, timeout), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
     /** getpid(2), a plain downcall: the benchmarks' measure of a system call's cost. */
     public static int getpid() {
         try {

@@ -1,5 +1,8 @@
 package dev.evloop.poll;
 
+import dev.evloop.os.Errno;
+import dev.evloop.os.KqueueAbi;
+import dev.evloop.os.Libc;
 import dev.evloop.os.Platform;
 import java.util.Locale;
 import java.util.Optional;
@@ -8,6 +11,12 @@ import java.util.Optional;
 public enum Backend {
     /** Linux epoll(7): native level, edge (EPOLLET) and dispatch (EPOLLONESHOT). */
     EPOLL,
+    /**
+     * kqueue(2) on macOS and FreeBSD: native level, edge (EV_CLEAR), oneshot (EV_ONESHOT) and
+     * dispatch (EV_DISPATCH). Elsewhere only with {@code -Devloop.kqueue.library} naming a
+     * userspace implementation and {@code -Devloop.kqueue.abi} its ABI.
+     */
+    KQUEUE,
     /** poll(2): level only; edge, oneshot and dispatch emulated. Any POSIX system. */
     POLL,
     /** The JDK {@link java.nio.channels.Selector}: portable, channels only; modes emulated. */
@@ -23,20 +32,51 @@ public enum Backend {
                     ? Optional.empty()
                     : Optional.of("the poll(2) backend's socket bindings are Linux only so far; this is "
                             + Platform.current());
+            case KQUEUE -> KqueueProbe.CAUSE;
             case NIO -> Optional.empty();
         };
+    }
+
+    /** Probed once: links kqueue/kevent and opens (and closes) one kqueue. */
+    private static final class KqueueProbe {
+        static final Optional<String> CAUSE = probe();
+
+        private static Optional<String> probe() {
+            String library = System.getProperty(Libc.KQUEUE_LIBRARY_PROPERTY);
+            boolean kernelHasIt = Platform.current() == Platform.MACOS || Platform.current() == Platform.FREEBSD;
+            if (!kernelHasIt && (library == null || library.isBlank())) {
+                return Optional.of("kqueue is not available on " + Platform.current() + " unless -D"
+                        + Libc.KQUEUE_LIBRARY_PROPERTY + " names a userspace implementation (e.g. libkqueue's "
+                        + "libkqueue.so.0, with -D" + KqueueAbi.ABI_PROPERTY + "=freebsd11)");
+            }
+            try {
+                KqueueAbi abi = KqueueAbi.current();
+                Libc.linkKqueue();
+                int kq = Libc.kqueue();
+                if (kq < 0) {
+                    return Optional.of("kqueue() failed: " + Errno.name(-kq) + " (ABI " + abi + ")");
+                }
+                Libc.close(kq);
+                return Optional.empty();
+            } catch (ExceptionInInitializerError e) {
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                return Optional.of("cannot link kqueue/kevent: " + c.getMessage());
+            } catch (LinkageError | IllegalArgumentException e) {
+                return Optional.of("cannot link kqueue/kevent: " + e.getMessage());
+            }
+        }
     }
 
     public boolean isAvailable() {
         return unavailabilityCause().isEmpty();
     }
 
-    /** Parses {@code epoll}, {@code poll}, {@code nio} (any case). */
+    /** Parses {@code epoll}, {@code kqueue}, {@code poll}, {@code nio} (any case). */
     public static Backend parse(String name) {
         try {
             return valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown backend '" + name + "'; expected epoll, poll or nio", e);
+            throw new IllegalArgumentException("unknown backend '" + name + "'; expected epoll, kqueue, poll or nio", e);
         }
     }
 }
