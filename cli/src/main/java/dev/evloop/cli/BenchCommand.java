@@ -64,8 +64,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "errors.")
     boolean json;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
     @Spec

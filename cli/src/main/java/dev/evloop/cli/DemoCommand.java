@@ -29,8 +29,8 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "64",

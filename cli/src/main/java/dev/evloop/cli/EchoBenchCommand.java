@@ -63,8 +63,8 @@ final class EchoBenchCommand implements Callable<Integer> {
             + "max_us, errors, mismatches, connections, size.")
     boolean json;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
     @Option(names = "--loops", paramLabel = "L", defaultValue = "1",

@@ -38,8 +38,8 @@ final class HttpServerCommand implements Callable<Integer> {
             description = "Event loops (threads), sharing the port through SO_REUSEPORT (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
     /** For tests and scripts: stop after this many seconds instead of waiting for a signal. */

@@ -46,8 +46,8 @@ final class WsEchoServerCommand implements Callable<Integer> {
             description = "Event loops (threads), sharing the port through SO_REUSEPORT (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll or nio (default: the best one on this OS).")
+    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
     @Option(names = "--max-message", paramLabel = "BYTES", defaultValue = "" + (16 << 20),
