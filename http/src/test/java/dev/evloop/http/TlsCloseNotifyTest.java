@@ -30,11 +30,10 @@ class TlsCloseNotifyTest {
     Path dir;
 
     /**
-     * Whether close_notify has to wait depends on the kernel: when the engine stops writing (the
-     * socket not writable), the send buffer may still have room below epoll's writability mark
-     * (a third of the buffer) for the ciphertext the engine holds plus close_notify. So each
-     * attempt checks whichever of the two correct outcomes happened, and the waiting one must
-     * happen at least once in a few attempts.
+     * Each attempt cancels the upload the moment the socket is full, which makes close_notify wait
+     * (on this machine, at the first attempt every time). The kernel may still find room for the
+     * few bytes that are left below epoll's writability mark, so an attempt that closed at once is
+     * checked for that correct outcome too, and the waiting one must come within 8 attempts.
      */
     @Test
     void closeNotifyWaitingForTheSocketIsConnectionInterest() throws Exception {
@@ -71,22 +70,22 @@ class TlsCloseNotifyTest {
                     .sslContext(TestTls.trusting(keyStore)))) {
                 byte[] chunk = new byte[64 * 1024];
                 AtomicLong pulled = new AtomicLong();
-                AtomicLong lastPull = new AtomicLong(System.nanoTime());
                 BodySource endless = dst -> {
                     int n = Math.min(dst.remaining(), chunk.length);
                     dst.put(chunk, 0, n);
                     pulled.addAndGet(n);
-                    lastPull.set(System.nanoTime());
                     return n;
                 };
                 AtomicReference<TransferResult> result = new AtomicReference<>();
                 Transfer t = Transfer.collecting(HttpRequest.newBuilder("https://localhost:" + server.getLocalPort() + "/up")
                         .POST(endless).build(), result::set);
                 h.loop.execute(() -> h.engine.add(t));
-                // Upload until the engine stops pulling the body because the socket is not
-                // writable: measured, not timed, so a loaded machine only takes longer.
-                h.runUntil(() -> pulled.get() > (1 << 20) && System.nanoTime() - lastPull.get() > 300_000_000L,
-                        Duration.ofSeconds(30));
+                // Upload until the socket is full: the engine, which watched IN while it wrote,
+                // asks for OUT again (nothing more fits). Cancel right then, while the ciphertext it
+                // holds cannot go out; a full socket may later show some room below epoll's
+                // writability mark, so waiting longer would make the outcome the kernel's choice.
+                h.runUntil(() -> pulled.get() > 0 && h.socketCalls.size() >= 3
+                        && h.socketCalls.getLast().endsWith(" OUT"), Duration.ofSeconds(30));
                 h.engine.remove(t);
                 h.runUntil(() -> result.get() != null, Duration.ofSeconds(10));
                 assertThat(result.get().error()).isInstanceOf(java.util.concurrent.CancellationException.class);
