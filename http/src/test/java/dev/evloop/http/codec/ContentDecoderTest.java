@@ -249,6 +249,21 @@ class ContentDecoderTest {
         roundTripsEverySplit(() -> ContentDecoder.deflate(ContentDecoder.Limits.DEFAULT), deflate(TEXT, true), TEXT);
     }
 
+    /**
+     * From the content fuzz target (input raw-deflate-empty-final-block in its corpus): 03 00 is a
+     * whole raw deflate stream, one final fixed-Huffman block holding only the end-of-block code
+     * (RFC 1951 §3.2.3, §3.2.6), so an empty body. The JDK's Inflater reports it finished on the
+     * first call, with 0 bytes and needsInput() true, which the target's reference check first
+     * took for a stream cut short; the decoder had it right.
+     */
+    @Test
+    void rawDeflateOfOneEmptyFinalBlockDecodesToNothing() throws Exception {
+        roundTripsEverySplit(() -> ContentDecoder.deflate(ContentDecoder.Limits.DEFAULT), new byte[] {3, 0}, new byte[0]);
+        assertThatThrownBy(() -> decodeWhole(ContentDecoder.deflate(ContentDecoder.Limits.DEFAULT), new byte[] {3, 0, 0}))
+                .isInstanceOf(ContentDecodingException.class)
+                .hasMessage("1 bytes of data after the end of the deflate stream");
+    }
+
     @Test
     void zlibChecksumAndDictionary() throws Exception {
         byte[] z = deflate(TEXT, false);
