@@ -32,7 +32,7 @@ public final class EchoHandler implements Handler {
 
     /** Input a connection must be able to buffer for this handler: one whole message. */
     public static int bufferedInputFor(int maxMessage) {
-        return HEADER + maxMessage;
+        return (int) Math.min(Integer.MAX_VALUE, (long) HEADER + maxMessage); // no overflow near 2 GiB
     }
 
     @Override
