@@ -94,6 +94,8 @@ public final class PerMessageDeflate {
     /** The peer's stream ended with a BFINAL block inside the current message. */
     private boolean streamEnded;
     private boolean closed;
+    /** Set by the first inflate failure; the receiving side refuses input afterwards. */
+    private String failure;
 
     public PerMessageDeflate(Role role, Params params) {
         this(role, params, Deflater.DEFAULT_COMPRESSION);
@@ -359,13 +361,15 @@ public final class PerMessageDeflate {
      * Inflates the next compressed piece of the current message, consuming it and writing plain
      * bytes via sink (called with chunks valid only during the call); throws 1009 when the
      * message's inflated size would pass maxMessageSize, 1007 when the data is not valid deflate.
+     * After such a failure the connection is failed (RFC 6455 §7.1.7) and inflating is over:
+     * {@code inflate} and {@code endMessage} throw {@link IllegalStateException}.
      */
     public void inflate(ByteBuffer compressed, Consumer<ByteBuffer> sink, long maxMessageSize)
             throws WebSocketException {
-        ensureOpen();
+        ensureReceiving();
         if (!streamEnded) {
             inflater.setInput(compressed);
-            drain(sink, maxMessageSize);
+            drainOrFail(sink, maxMessageSize);
             inflater.setInput(NO_INPUT);
         }
         compressed.position(compressed.limit());
@@ -376,16 +380,30 @@ public final class PerMessageDeflate {
      * through sink, resets when the peer has no context takeover.
      */
     public void endMessage(Consumer<ByteBuffer> sink, long maxMessageSize) throws WebSocketException {
-        ensureOpen();
+        ensureReceiving();
         if (!streamEnded) {
             inflater.setInput(TAIL);
-            drain(sink, maxMessageSize);
+            drainOrFail(sink, maxMessageSize);
             inflater.setInput(NO_INPUT);
         }
         messageSize = 0;
         if (peerNoContextTakeover || streamEnded) {
             inflater.reset();
             streamEnded = false;
+        }
+    }
+
+    /**
+     * A failure leaves the message half inflated (messageSize past the limit, or zlib's stream in
+     * error), which no later call could continue: a 1009 left messageSize one past the limit, so
+     * the next drain had no room at all and looped for ever.
+     */
+    private void drainOrFail(Consumer<ByteBuffer> sink, long maxMessageSize) throws WebSocketException {
+        try {
+            drain(sink, maxMessageSize);
+        } catch (WebSocketException e) {
+            failure = e.getMessage();
+            throw e;
         }
     }
 
@@ -429,6 +447,13 @@ public final class PerMessageDeflate {
             if (n < room) {
                 return;
             }
+        }
+    }
+
+    private void ensureReceiving() {
+        ensureOpen();
+        if (failure != null) {
+            throw new IllegalStateException("PerMessageDeflate failed earlier: " + failure);
         }
     }
 

@@ -285,6 +285,35 @@ class PerMessageDeflateTest {
     }
 
     @Test
+    // A thread of its own, so that a regression fails here rather than spinning for ever.
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void afterA1009TheInstanceRefusesInputInsteadOfLooping() {
+        // Found by fuzzing: the 1009 left the message size one past the limit, so the next call
+        // had room for no output at all and looped for ever.
+        PerMessageDeflate client = open(Role.CLIENT, DEFAULTS);
+        PerMessageDeflate server = open(Role.SERVER, DEFAULTS);
+        byte[] wire = bytes(client.compress(ByteBuffer.wrap(new byte[3000])));
+        Sink sink = new Sink();
+        assertThatThrownBy(() -> server.inflate(ByteBuffer.wrap(wire), sink, 1000)).isInstanceOfSatisfying(
+                WebSocketException.class, e -> assertThat(e.closeCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG));
+        assertThatThrownBy(() -> server.inflate(ByteBuffer.wrap(wire), sink, 1000))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("failed earlier");
+        assertThatThrownBy(() -> server.endMessage(sink, 1000))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("failed earlier");
+        assertThat(sink.bytes.size()).isLessThanOrEqualTo(1000);
+    }
+
+    @Test
+    void after1007TheInstanceRefusesInput() {
+        PerMessageDeflate server = open(Role.SERVER, DEFAULTS);
+        Sink sink = new Sink();
+        assertThatThrownBy(() -> inflateMessage(server, 1000, "ffffffff")).isInstanceOf(WebSocketException.class);
+        assertThatThrownBy(() -> inflateMessage(server, 1000, "f248cdc9c90700"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("invalid deflate data");
+        assertThatThrownBy(() -> server.endMessage(sink, 1000)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void closeIsIdempotentAndFinal() {
         PerMessageDeflate pmd = new PerMessageDeflate(Role.CLIENT, DEFAULTS);
         pmd.close();
