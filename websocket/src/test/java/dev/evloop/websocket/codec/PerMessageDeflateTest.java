@@ -285,6 +285,21 @@ class PerMessageDeflateTest {
     }
 
     @Test
+    void anEmptyMessageAfterAMessageWithContextTakeoverIsOneZeroByte() throws WebSocketException {
+        // Found by fuzzing: zlib emits nothing for the second of two sync flushes with no input
+        // in between, and compress then failed (an assertion, or a negative limit without -ea).
+        PerMessageDeflate client = open(Role.CLIENT, DEFAULTS);
+        PerMessageDeflate server = open(Role.SERVER, DEFAULTS);
+        byte[] first = bytes(client.compress(ByteBuffer.wrap(HELLO)));
+        byte[] empty = bytes(client.compress(ByteBuffer.allocate(0)));
+        assertThat(empty).as("RFC 7692 §7.2.3.6").containsExactly(0x00);
+        byte[] third = bytes(client.compress(ByteBuffer.wrap(HELLO)));
+        assertThat(inflateInRandomPieces(server, first, new SplittableRandom(7), 1000)).isEqualTo(HELLO);
+        assertThat(inflateInRandomPieces(server, empty, new SplittableRandom(8), 1000)).isEmpty();
+        assertThat(inflateInRandomPieces(server, third, new SplittableRandom(9), 1000)).isEqualTo(HELLO);
+    }
+
+    @Test
     // A thread of its own, so that a regression fails here rather than spinning for ever.
     @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void afterA1009TheInstanceRefusesInputInsteadOfLooping() {
