@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -185,6 +186,10 @@ public final class WsCompare {
                     StandardOpenOption.APPEND);
             client = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            Process started = client;
+            // A client that hangs (a server that stops answering) would block the reading below for ever.
+            CompletableFuture.delayedExecutor((long) (s.warmup() + s.duration()) + 180, TimeUnit.SECONDS)
+                    .execute(started::destroyForcibly);
             long a = 0, b = 0;
             double srvA = Double.NaN, srvB = Double.NaN, cliA = Double.NaN, cliB = Double.NaN, other = Double.NaN;
             long userA = 0, userB = 0;
