@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What the side-by-side harnesses (echo, HTTP) share: their arguments, JSON lines and figures. */
+/** What the side-by-side harnesses (echo, HTTP, WebSocket) share: their arguments, JSON lines, figures and the wait for a quiet machine. */
 public final class Harness {
     private static final Pattern JSON_NUMBER = Pattern.compile("\"(\\w+)\":(-?[0-9.]+(?:[eE][-+]?\\d+)?|NaN)");
 
@@ -68,5 +68,34 @@ public final class Harness {
     /** {@code 5} for 5.0, {@code 0.5} for 0.5: durations as a command line wants them. */
     public static String num(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /**
+     * Waits, up to {@code maxSeconds}, until other processes used under 0.2 CPU s in one second
+     * (on a shared machine someone's build would otherwise share the CPUs with the run). Runs
+     * anyway after that; the run's "other CPU s" then shows it. {@code name} prefixes the messages.
+     */
+    public static void awaitQuiet(String name, double maxSeconds) throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+        boolean said = false;
+        while (true) {
+            double busy;
+            try (dev.evloop.bench.echo.OtherCpu others = new dev.evloop.bench.echo.OtherCpu(
+                    java.util.Set.of(ProcessHandle.current().pid()))) {
+                Thread.sleep(1000);
+                busy = others.seconds();
+            }
+            if (busy < 0.2) return;
+            if (System.nanoTime() > deadline) {
+                System.err.printf(java.util.Locale.ROOT, "%s: the machine is still busy (%.2f CPU s/s); running anyway%n",
+                        name, busy);
+                return;
+            }
+            if (!said) {
+                System.err.printf(java.util.Locale.ROOT, "%s: other processes use %.2f CPU s/s; waiting up to %.0f s%n",
+                        name, busy, maxSeconds);
+                said = true;
+            }
+        }
     }
 }

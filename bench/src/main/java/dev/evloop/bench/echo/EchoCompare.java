@@ -180,7 +180,7 @@ public final class EchoCompare {
         Path clientLog = s.out().resolve("logs").resolve(tag + "-client.log");
         List<String> jvm = new ArrayList<>(s.serverJvm());
         jvm.addAll(s.extraJvm().getOrDefault(server, List.of()));
-        awaitQuiet(s.quietWait());
+        Harness.awaitQuiet("echo-compare", s.quietWait());
         EchoServers.Running srv;
         try {
             srv = EchoServers.start(s.layout(), server, jvm, serverLog);
@@ -250,33 +250,6 @@ public final class EchoCompare {
         } finally {
             srv.close();
             Thread.sleep(500); // let the kernel finish closing the last connections
-        }
-    }
-
-    /**
-     * Waits, up to {@code maxSeconds}, until the machine has been quiet for a second (under 0.2 CPU
-     * seconds busy: on a shared machine, someone's build would otherwise share the two CPUs with
-     * the run). Runs anyway after that; the run's "other CPU s" then shows it.
-     */
-    static void awaitQuiet(double maxSeconds) throws InterruptedException {
-        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
-        boolean said = false;
-        while (true) {
-            double busy;
-            try (OtherCpu others = new OtherCpu(Set.of(ProcessHandle.current().pid()))) {
-                Thread.sleep(1000);
-                busy = others.seconds();
-            }
-            if (busy < 0.2) return;
-            if (System.nanoTime() > deadline) {
-                System.err.printf(Locale.ROOT, "echo-compare: the machine is still busy (%.2f CPU s/s); running anyway%n", busy);
-                return;
-            }
-            if (!said) {
-                System.err.printf(Locale.ROOT, "echo-compare: other processes use %.2f CPU s/s; waiting up to %.0f s%n",
-                        busy, maxSeconds);
-                said = true;
-            }
         }
     }
 

@@ -166,7 +166,7 @@ public final class WsCompare {
         List<String> jvm = new ArrayList<>(s.serverJvm());
         jvm.addAll(s.extraJvm().getOrDefault(server, List.of()).stream()
                 .map(o -> o.replace("{tag}", tag).replace("{out}", s.out().toString())).toList());
-        awaitQuiet(s.quietWait());
+        Harness.awaitQuiet("ws-compare", s.quietWait());
         WsServers.Running srv;
         try {
             srv = WsServers.start(s.layout(), server, jvm, serverLog);
@@ -242,33 +242,6 @@ public final class WsCompare {
             if (client != null && client.isAlive()) client.destroyForcibly();
             srv.close();
             Thread.sleep(500); // let the kernel finish closing the last connections
-        }
-    }
-
-    /**
-     * Waits, up to {@code maxSeconds}, until other processes used under 0.2 CPU s in one second
-     * (on a shared machine someone's build would otherwise share the CPUs with the run). Runs
-     * anyway after that; the run's "other CPU s" then shows it.
-     */
-    static void awaitQuiet(double maxSeconds) throws InterruptedException {
-        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
-        boolean said = false;
-        while (true) {
-            double busy;
-            try (OtherCpu others = new OtherCpu(Set.of(ProcessHandle.current().pid()))) {
-                Thread.sleep(1000);
-                busy = others.seconds();
-            }
-            if (busy < 0.2) return;
-            if (System.nanoTime() > deadline) {
-                System.err.printf(Locale.ROOT, "ws-compare: the machine is still busy (%.2f CPU s/s); running anyway%n", busy);
-                return;
-            }
-            if (!said) {
-                System.err.printf(Locale.ROOT, "ws-compare: other processes use %.2f CPU s/s; waiting up to %.0f s%n",
-                        busy, maxSeconds);
-                said = true;
-            }
         }
     }
 
