@@ -82,7 +82,7 @@ public final class WebSocketClient implements AutoCloseable {
     /** As {@link #connect(URI, WebSocketListener)}, with extra request headers (Origin, Authorization, ...). */
     public CompletableFuture<WebSocket> connect(URI uri, HttpHeaders headers, WebSocketListener listener) {
         Objects.requireNonNull(listener, "listener");
-        HttpRequest request = handshakeRequest(uri, headers, config, "AAAAAAAAAAAAAAAAAAAAAA==", null); // checks the URI here
+        URI target = httpTarget(uri); // a bad URI fails here, on the caller's thread
         CompletableFuture<WebSocket> f = new CompletableFuture<>();
         try {
             loop.execute(() -> connect(engine, uri, headers, config, listener, loop::execute)
@@ -90,7 +90,7 @@ public final class WebSocketClient implements AutoCloseable {
                         if (e != null) f.completeExceptionally(e); else f.complete(ws);
                     }));
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new IOException("client is closed; " + request.uri() + " not opened", e));
+            f.completeExceptionally(new IOException("client is closed; " + target + " not opened", e));
         }
         return f;
     }
@@ -129,9 +129,8 @@ public final class WebSocketClient implements AutoCloseable {
         return session.opened;
     }
 
-    /** The GET of RFC 6455 §4.1, to the http(s) form of the URI. */
-    private static HttpRequest handshakeRequest(URI uri, HttpHeaders headers, WebSocketConfig config, String key,
-            ClientSession session) {
+    /** The http(s) URI the handshake goes to, for a ws(s) (or http(s)) URI (RFC 6455 §3). */
+    private static URI httpTarget(URI uri) {
         Objects.requireNonNull(uri, "uri");
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         String http = switch (scheme) {
@@ -142,14 +141,19 @@ public final class WebSocketClient implements AutoCloseable {
         if (uri.getFragment() != null) {
             throw new IllegalArgumentException("a WebSocket URI has no fragment (RFC 6455 §3): " + uri);
         }
-        URI target;
         try {
-            target = new URI(http, uri.getRawAuthority(), null, null, null).resolve(
+            return new URI(http, uri.getRawAuthority(), null, null, null).resolve(
                     (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                             + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("bad WebSocket URI " + uri + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The GET of RFC 6455 §4.1. */
+    private static HttpRequest handshakeRequest(URI uri, HttpHeaders headers, WebSocketConfig config, String key,
+            ClientSession session) {
+        URI target = httpTarget(uri);
         HttpHeaders.Builder h = headers.toBuilder()
                 .set("Upgrade", "websocket")
                 .set("Connection", "Upgrade")
@@ -161,8 +165,7 @@ public final class WebSocketClient implements AutoCloseable {
         }
         HttpRequest.Builder rb = HttpRequest.newBuilder(target);
         for (var e : h.build()) rb.header(e.getKey(), e.getValue());
-        if (session != null) rb.upgrade(session);
-        return rb.build();
+        return rb.upgrade(session).build();
     }
 
     public static final class Builder {
