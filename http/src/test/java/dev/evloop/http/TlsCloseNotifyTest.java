@@ -70,22 +70,25 @@ class TlsCloseNotifyTest {
                     .sslContext(TestTls.trusting(keyStore)))) {
                 byte[] chunk = new byte[64 * 1024];
                 AtomicLong pulled = new AtomicLong();
+                AtomicLong lastPull = new AtomicLong(System.nanoTime());
                 BodySource endless = dst -> {
                     int n = Math.min(dst.remaining(), chunk.length);
                     dst.put(chunk, 0, n);
                     pulled.addAndGet(n);
+                    lastPull.set(System.nanoTime());
                     return n;
                 };
                 AtomicReference<TransferResult> result = new AtomicReference<>();
                 Transfer t = Transfer.collecting(HttpRequest.newBuilder("https://localhost:" + server.getLocalPort() + "/up")
                         .POST(endless).build(), result::set);
                 h.loop.execute(() -> h.engine.add(t));
-                // Upload until the socket is full: the engine, which watched IN while it wrote,
-                // asks for OUT again (nothing more fits). Cancel right then, while the ciphertext it
-                // holds cannot go out; a full socket may later show some room below epoll's
-                // writability mark, so waiting longer would make the outcome the kernel's choice.
-                h.runUntil(() -> pulled.get() > 0 && h.socketCalls.size() >= 3
-                        && h.socketCalls.getLast().endsWith(" OUT"), Duration.ofSeconds(30));
+                // Upload until the socket is full: the engine watches for OUT and has stopped
+                // pulling the body. Cancel soon after (20 ms), while the ciphertext it holds cannot
+                // go out; a full socket may later show some room below epoll's writability mark,
+                // so waiting much longer would make the outcome the kernel's choice.
+                h.runUntil(() -> pulled.get() > 0 && !h.socketCalls.isEmpty()
+                        && h.socketCalls.getLast().endsWith(" OUT")
+                        && System.nanoTime() - lastPull.get() > 20_000_000L, Duration.ofSeconds(30));
                 h.engine.remove(t);
                 h.runUntil(() -> result.get() != null, Duration.ofSeconds(10));
                 assertThat(result.get().error()).isInstanceOf(java.util.concurrent.CancellationException.class);
