@@ -285,7 +285,8 @@ class WebSocketSessionTest {
             for (WebSocket ws : sessions) ws.close(1000, "");
             for (Recorder r : recs) assertThat(r.awaitClose().code()).isEqualTo(1000);
         }
-        waitFor(() -> server.tcpServer().connections() == before);
+        // At most the count before: a session of an earlier test may still have been closing then.
+        waitFor(() -> server.tcpServer().connections() <= before);
     }
 
     @Test
