@@ -11,7 +11,7 @@ import java.util.Objects;
 public final class Http2Exception extends IOException {
     private static final long serialVersionUID = 1L;
 
-    private final transient ErrorCode code;
+    private final ErrorCode code;
     private final int streamId;
 
     private Http2Exception(int streamId, ErrorCode code, String message) {

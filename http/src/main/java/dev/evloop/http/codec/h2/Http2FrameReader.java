@@ -29,7 +29,8 @@ import java.nio.ByteBuffer;
  *       held.
  *   <li>A frame wholly in the input is consumed (the position moves past it), then checked and
  *       delivered as a view of the input: no copy, no allocation per frame.
- *   <li>A frame cut short is copied into one buffer of at most maxFrameSize + 9 bytes.
+ *   <li>A frame cut short is copied into one buffer of at most maxFrameSize + 9 bytes, grown as
+ *       its bytes arrive.
  *   <li>A header block spread over HEADERS / PUSH_PROMISE and CONTINUATIONs is gathered in one
  *       reusable buffer that never exceeds maxHeaderBlock; a block in one frame is passed as a view.
  * </ol>
@@ -124,13 +125,12 @@ public final class Http2FrameReader {
     /** Adds input to the held frame; delivers it and returns true once it is whole. */
     private boolean completePartial(ByteBuffer in, Http2FrameListener listener) throws Http2Exception {
         if (partialLength < FRAME_HEADER_LENGTH) {
-            take(in, FRAME_HEADER_LENGTH - partialLength);
+            take(in, FRAME_HEADER_LENGTH - partialLength, FRAME_HEADER_LENGTH);
             if (partialLength < FRAME_HEADER_LENGTH) return false;
             checkHeader(heldLength(), partial[3] & 0xFF, heldStream());
         }
         int total = FRAME_HEADER_LENGTH + heldLength();
-        if (partial.length < total) partial = java.util.Arrays.copyOf(partial, total);
-        take(in, total - partialLength);
+        take(in, total - partialLength, total);
         if (partialLength < total) return false;
         partialLength = 0;
         frame(ByteBuffer.wrap(partial, 0, total), FRAME_HEADER_LENGTH, total - FRAME_HEADER_LENGTH,
@@ -141,18 +141,24 @@ public final class Http2FrameReader {
     /** Keeps the rest of in (less than a frame, its header already checked if it is all there). */
     private void hold(ByteBuffer in) {
         int n = in.remaining();
-        if (n >= FRAME_HEADER_LENGTH) {
-            int total = FRAME_HEADER_LENGTH + u24(in, in.position());
-            if (partial.length < total) partial = new byte[total];
-        }
-        in.get(partial, 0, n);
-        partialLength = n;
+        int total = n >= FRAME_HEADER_LENGTH ? FRAME_HEADER_LENGTH + u24(in, in.position()) : FRAME_HEADER_LENGTH;
+        partialLength = 0;
+        take(in, n, total);
     }
 
-    private void take(ByteBuffer in, int wanted) {
+    /**
+     * Copies up to wanted bytes of in into the held frame of total bytes. The buffer grows with
+     * what arrives, not with what the length field announces, so a header claiming 16 MiB costs
+     * nothing until the bytes come.
+     */
+    private void take(ByteBuffer in, int wanted, int total) {
         int n = Math.min(wanted, in.remaining());
+        int need = partialLength + n;
+        if (partial.length < need) {
+            partial = java.util.Arrays.copyOf(partial, (int) Math.min(total, Math.max(need, 2L * partial.length)));
+        }
         in.get(partial, partialLength, n);
-        partialLength += n;
+        partialLength = need;
     }
 
     private int heldLength() {

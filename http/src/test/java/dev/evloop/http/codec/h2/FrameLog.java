@@ -86,7 +86,10 @@ class FrameLog implements Http2FrameListener {
      * frames and errors, and "HELD" when the reader still holds part of a frame or block at the end.
      */
     static List<String> feed(Http2FrameReader reader, byte[] bytes, int[] ends, boolean direct) {
-        FrameLog log = new FrameLog();
+        return feed(reader, bytes, ends, direct, new FrameLog());
+    }
+
+    static List<String> feed(Http2FrameReader reader, byte[] bytes, int[] ends, boolean direct, FrameLog log) {
         int from = 0;
         pieces:
         for (int end : ends) {

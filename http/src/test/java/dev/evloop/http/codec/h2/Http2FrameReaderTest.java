@@ -413,6 +413,18 @@ class Http2FrameReaderTest {
     }
 
     @Test
+    void heldFrameGrowsWithTheBytesThatArriveNotWithItsLengthField() throws Exception {
+        Http2FrameReader reader = new Http2FrameReader(Http2.MAX_FRAME_SIZE_LIMIT, 1024, 4);
+        byte[] start = concat(frame(Http2.MAX_FRAME_SIZE_LIMIT, DATA, 0, 1), new byte[100]);
+        reader.read(ByteBuffer.wrap(start), new FrameLog());
+        assertThat(reader.midFrame()).isTrue();
+        // White box: the announced 16 MiB is not allocated for 109 bytes received.
+        java.lang.reflect.Field held = Http2FrameReader.class.getDeclaredField("partial");
+        held.setAccessible(true);
+        assertThat(((byte[]) held.get(reader)).length).isLessThan(1024);
+    }
+
+    @Test
     void errorsHaveTheFrameNamesOfRfc9113() {
         assertThat(Http2.frameName(Http2.WINDOW_UPDATE)).isEqualTo("WINDOW_UPDATE");
         assertThat(Http2.frameName(CONTINUATION)).isEqualTo("CONTINUATION");
