@@ -13,7 +13,6 @@ import dev.evloop.http.codec.HttpParseException;
 import dev.evloop.http.codec.HttpVersion;
 import dev.evloop.http.codec.ParserLimits;
 import dev.evloop.net.TcpSocket;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -56,8 +55,6 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     /** Exchanges completed on this connection; above 0 it is a reused connection. */
     int exchanges;
     Transfer current;
-    /** Body bytes of the current response read and dropped: a redirect being followed. */
-    private long discarded;
     long idleTimer;
     long connectTimer;
 
@@ -307,6 +304,11 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             }
             handshaken = true;
             engine.connected(this); // the connect timeout covers the TLS handshake too
+            if (tls.applicationProtocol().equals("h2")) {
+                engine.becomeHttp2(this, t);
+                return;
+            }
+            engine.alpnSettled(this);
         }
         if (t.state == Transfer.State.CONNECTING) {
             send(t);
@@ -442,85 +444,12 @@ final class Http1Connection implements Http1ResponseParser.Listener {
             t.listener().onResponseHead(t, t.status, head);
             return; // no body, no decoding: the bytes that follow are the new protocol's
         }
-        t.discarding = engine.isRedirect(t, head);
-        discarded = 0;
-        if (t.discarding) return; // the body of a redirect we follow is read and dropped
-        t.decoder = engine.decoderFor(head);
-        if (t.collects()) {
-            long max = engine.maxResponseBody();
-            if (t.decoder == null && contentLength > max) throw bodyTooLarge(t, max, "Content-Length " + contentLength);
-            t.body = new ByteArrayOutputStream(contentLength > 0 ? (int) Math.min(contentLength, 1 << 20) : 256);
-        }
-        t.listener().onResponseHead(t, t.status, head);
+        ResponseBody.begin(engine, t, head, contentLength);
     }
 
     @Override
     public void onBody(ByteBuffer body) {
-        Transfer t = current;
-        if (t.discarding) { // a redirect's body: dropped, but not read without end
-            discarded += body.remaining();
-            long max = engine.maxResponseBody();
-            if (discarded > max) throw bodyTooLarge(t, max, "more than " + max + " bytes in the body of a redirect");
-            return;
-        }
-        if (t.decoder == null) {
-            deliver(t, body);
-            return;
-        }
-        ByteBuffer decoded = engine.decodeBuffer();
-        try {
-            boolean full;
-            do {
-                int before = body.position();
-                decoded.clear();
-                t.decoder.decode(body, decoded); // "call again while out came back full"
-                full = !decoded.hasRemaining();
-                decoded.flip();
-                if (decoded.hasRemaining()) {
-                    deliver(t, decoded);
-                } else if (body.position() == before && body.hasRemaining()) {
-                    throw new dev.evloop.http.codec.ContentDecodingException("content decoder made no progress");
-                }
-            } while (body.hasRemaining() || full);
-        } catch (dev.evloop.http.codec.ContentDecodingException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private void deliver(Transfer t, ByteBuffer bytes) {
-        if (t.paused) { // kept, delivered first on resume
-            ByteBuffer h = t.held;
-            if (h == null || h.remaining() < bytes.remaining()) {
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(64 * 1024,
-                        (h == null ? 0 : h.position()) + bytes.remaining() * 2));
-                if (h != null) bigger.put(h.flip());
-                t.held = h = bigger;
-            }
-            h.put(bytes);
-            return;
-        }
-        if (!t.collects()) {
-            t.listener().onBody(t, bytes);
-            return;
-        }
-        long max = engine.maxResponseBody();
-        if (t.body.size() + (long) bytes.remaining() > max) {
-            throw bodyTooLarge(t, max, "more than " + max + " bytes received");
-        }
-        if (bytes.hasArray()) {
-            t.body.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-            bytes.position(bytes.limit());
-        } else {
-            byte[] copy = new byte[bytes.remaining()];
-            bytes.get(copy);
-            t.body.write(copy, 0, copy.length);
-        }
-    }
-
-    /** Thrown from a parser callback; {@link #guarded} fails the transfer with the cause and closes. */
-    private static java.io.UncheckedIOException bodyTooLarge(Transfer t, long max, String what) {
-        return new java.io.UncheckedIOException(new IOException("response body exceeds maxResponseBody (" + max
-                + " bytes) for " + t.current + ": " + what));
+        ResponseBody.accept(engine, current, body);
     }
 
     @Override

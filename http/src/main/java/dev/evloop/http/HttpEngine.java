@@ -82,6 +82,22 @@ public final class HttpEngine {
     private final boolean decodeContent;
     private final dev.evloop.http.codec.ContentDecoder.Limits decoderLimits;
     private final java.util.function.Function<String, InetAddress[]> resolver;
+    private final HttpVersionPolicy versionPolicy;
+    private final int maxStreams;
+    private final int h2StreamWindow;
+    private final int h2ConnectionWindow;
+    /** The HTTP/2 connection new transfers to an origin go to (not draining). */
+    private final Map<String, Http2Connection> h2Active = new HashMap<>();
+    /**
+     * Per origin, the connection whose protocol is not known yet: a TLS handshake offering h2 in
+     * ALPN, or an h2c connect. Transfers that could share it wait for it (libcurl's PIPEWAIT)
+     * rather than open connections of their own.
+     */
+    private final Map<String, Object> h2Pending = new HashMap<>();
+    /** Every HTTP/2 connection whose socket is open. */
+    private final java.util.Set<Http2Connection> h2Open = new java.util.LinkedHashSet<>();
+    private boolean inStartWaiting;
+    private boolean startAgain;
 
     private final Map<String, ArrayDeque<Http1Connection>> idle = new HashMap<>();
     private final java.util.Set<Http1Connection> open = new java.util.LinkedHashSet<>();
@@ -133,6 +149,10 @@ public final class HttpEngine {
         this.decodeContent = b.decodeContent;
         this.decoderLimits = b.decoderLimits;
         this.resolver = b.resolver;
+        this.versionPolicy = b.versionPolicy;
+        this.maxStreams = b.maxStreams;
+        this.h2StreamWindow = b.h2StreamWindow;
+        this.h2ConnectionWindow = b.h2ConnectionWindow;
     }
 
     private static InetAddress[] lookUp(String host) {
@@ -203,6 +223,7 @@ public final class HttpEngine {
             SocketTable.Entry e = table.get(socket);
             if (e == null) return;
             if (e.owner instanceof Http1Connection c) c.onReady(events);
+            else if (e.owner instanceof Http2Connection h) h.onReady(events);
             else if (e.owner instanceof UpgradedStream s) s.onReady(events);
             else if (e.owner == wakeup) drainResolutions();
         } finally {
@@ -233,6 +254,7 @@ public final class HttpEngine {
             if (t.state == Transfer.State.DONE || !t.uploadStalled) return;
             t.uploadStalled = false;
             if (t.connection != null) t.connection.resumeUpload(t);
+            else if (t.h2 != null) t.h2.conn.resumeUpload(t);
         } finally {
             exit();
         }
@@ -254,6 +276,9 @@ public final class HttpEngine {
             if (t.connection != null && t.state == Transfer.State.RECEIVING) {
                 interest(t, 0);
                 holdIdle(t);
+            } else if (t.h2 != null) {
+                holdIdle(t);
+                t.h2.conn.paused(t);
             }
         } finally {
             exit();
@@ -267,6 +292,7 @@ public final class HttpEngine {
             if (t.state == Transfer.State.DONE || !t.paused) return;
             t.paused = false;
             if (t.connection != null) t.connection.resumeReceiving(t);
+            else if (t.h2 != null) t.h2.conn.resumeReceiving(t);
         } finally {
             exit();
         }
@@ -294,6 +320,8 @@ public final class HttpEngine {
                 if (c.current != null) fail(c.current, new CancellationException("engine closed")); else closeConnection(c);
             }
             for (Http1Connection c : new ArrayDeque<>(closing)) finishClose(c); // no more waiting for close_notify
+            for (Http2Connection h : new java.util.ArrayList<>(h2Open)) h.close(true, new CancellationException("engine closed"));
+            for (Http2Connection h : new java.util.ArrayList<>(h2Open)) h.finishClose(); // no more waiting for GOAWAY
             for (UpgradedStream s : new ArrayDeque<>(streams)) s.terminate(new CancellationException("engine closed"));
             if (wakeup != null) {
                 wakeupEntry.connectionRead = false;
@@ -510,7 +538,22 @@ public final class HttpEngine {
     private void start(Transfer t, boolean fresh) {
         URI uri = t.current.uri(); // after a redirect, not the original request's
         String origin = t.current.origin();
-        Http1Connection c = fresh ? null : takeIdle(origin);
+        HttpVersionPolicy policy = policy(t);
+        boolean https = origin.startsWith("https:");
+        if (policy.allowsHttp2(https)) {
+            Http2Connection h = h2Active.get(origin);
+            if (h != null && h.isIdle() && !h.checkOnReuse()) h = h2Active.get(origin); // it went away meanwhile
+            if (h != null) {
+                if (h.canOpenStream()) h.start(t); else queue(t);
+                return;
+            }
+            if (h2Pending.containsKey(origin)) {
+                queue(t);
+                return;
+            }
+        }
+        boolean h1Pool = https || !policy.allowsHttp2(false); // an h2c transfer never takes an HTTP/1.1 connection
+        Http1Connection c = fresh || !h1Pool ? null : takeIdle(origin);
         try {
             if (c != null) {
                 c.start(t);
@@ -525,6 +568,18 @@ public final class HttpEngine {
         }
     }
 
+    private void queue(Transfer t) {
+        t.state = Transfer.State.QUEUED;
+        waiting.add(t);
+    }
+
+    /** The request's version policy, else the engine's; an Upgrade request is HTTP/1.1 (RFC 9113 §8.6). */
+    private HttpVersionPolicy policy(Transfer t) {
+        HttpRequest r = t.current;
+        if (r.upgradeListener() != null) return HttpVersionPolicy.HTTP_1_1;
+        return r.versionPolicy() != null ? r.versionPolicy() : versionPolicy;
+    }
+
     /** True if a new connection to {@code origin} fits the limits, after closing idle ones if needed. */
     private boolean makeRoom(String origin) {
         while (perHost.getOrDefault(origin, 0) >= maxPerHost) {
@@ -533,8 +588,19 @@ public final class HttpEngine {
             closeConnection(q.peekFirst());
         }
         while (total >= maxTotal) {
-            if (idleOrder.isEmpty()) return false;
-            closeConnection(idleOrder.iterator().next());
+            if (!idleOrder.isEmpty()) {
+                closeConnection(idleOrder.iterator().next());
+                continue;
+            }
+            Http2Connection idleH2 = null;
+            for (Http2Connection h : h2Active.values()) {
+                if (h.isIdle()) {
+                    idleH2 = h;
+                    break;
+                }
+            }
+            if (idleH2 == null) return false;
+            idleH2.shutdown();
         }
         return true;
     }
@@ -654,11 +720,20 @@ public final class HttpEngine {
             throw new IOException("connect to " + address + " for " + t.request() + ": " + e.getMessage(), e);
         }
         SocketHandle handle = new SocketHandle(socket, ++generations);
-        TlsSession tls = origin.startsWith("https:") ? new TlsSession(sslContext(), uri.getHost(), address.getPort(), socket) : null;
+        boolean https = origin.startsWith("https:");
+        HttpVersionPolicy policy = policy(t);
+        if (!https && policy.allowsHttp2(false)) {
+            connectHttp2(origin, t, address, socket, handle);
+            return;
+        }
+        boolean offerH2 = https && policy.allowsHttp2(true);
+        TlsSession tls = https ? new TlsSession(sslContext(), uri.getHost(), address.getPort(), socket,
+                offerH2 ? new String[] {"h2", "http/1.1"} : new String[] {"http/1.1"}) : null;
         Http1Connection c = new Http1Connection(this, origin, socket, handle, table.add(handle), limits, tls);
         perHost.merge(origin, 1, Integer::sum);
         total++;
         open.add(c);
+        if (offerH2) h2Pending.put(origin, c);
         c.connectTimer = timers.schedule(clock.nanoTime() + connectTimeoutNanos, () -> {
             c.connectTimer = 0;
             // connected() cancels this once TCP and, for https, the TLS handshake are done: firing
@@ -668,6 +743,120 @@ public final class HttpEngine {
                     + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
         });
         c.start(t);
+    }
+
+    /** h2c with prior knowledge (RFC 9113 §3.3): the connection speaks HTTP/2 from its first byte. */
+    private void connectHttp2(String origin, Transfer t, InetSocketAddress address, TcpSocket socket, SocketHandle handle) {
+        Http2Connection h = newHttp2(origin, socket, handle, table.add(handle), null);
+        perHost.merge(origin, 1, Integer::sum);
+        total++;
+        h2Pending.put(origin, h);
+        h.opener = t;
+        t.opening = h;
+        t.state = Transfer.State.CONNECTING;
+        h.connectTimer = timers.schedule(clock.nanoTime() + connectTimeoutNanos, () -> {
+            h.connectTimer = 0;
+            h.connectionFailed(new HttpTimeoutException("connect to " + address + " timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + " ms"));
+        });
+        table.connectionInterest(h.entry, false, true); // the TCP connect: no stream exists yet
+    }
+
+    private Http2Connection newHttp2(String origin, TcpSocket socket, SocketHandle handle, SocketTable.Entry entry,
+            TlsSession tls) {
+        Http2Connection h = new Http2Connection(this, origin, socket, handle, entry, tls, h2StreamWindow,
+                h2ConnectionWindow, maxStreams, limits.maxHeaderSectionBytes());
+        h2Open.add(h);
+        return h;
+    }
+
+    /**
+     * ALPN chose h2 on {@code c}'s TLS handshake (RFC 9113 §3.2): the connection becomes an
+     * {@link Http2Connection} with the same socket entry, TLS session and pool slot, and {@code t}
+     * its first stream; the transfers that waited for it follow.
+     */
+    void becomeHttp2(Http1Connection c, Transfer t) {
+        detach(c, t);
+        open.remove(c);
+        h2Pending.remove(c.origin, c);
+        Http2Connection h = newHttp2(c.origin, c.socket, c.handle, c.entry, c.tls);
+        h2Active.putIfAbsent(c.origin, h);
+        try {
+            h.begin();
+        } catch (IOException e) {
+            h.connectionFailed(e);
+            fail(t, e);
+            return;
+        }
+        if (!h.closed) h.start(t); else fail(t, new IOException("HTTP/2 connection to " + c.origin + " failed at once"));
+        startWaiting();
+    }
+
+    /** {@code c}'s TLS handshake settled on HTTP/1.1: transfers waiting to share it go their own ways. */
+    void alpnSettled(Http1Connection c) {
+        if (h2Pending.remove(c.origin, c)) startWaiting();
+    }
+
+    /** The h2c connect finished. */
+    void connected(Http2Connection h) {
+        if (h.connectTimer != 0) {
+            timers.cancel(h.connectTimer);
+            h.connectTimer = 0;
+        }
+        h2Pending.remove(h.origin, h);
+        h2Active.putIfAbsent(h.origin, h);
+    }
+
+    /** {@code h} has no streams left: pooled for the keep-alive time, closed if another took its place. */
+    void http2Idle(Http2Connection h) {
+        if (h2Active.get(h.origin) != h) {
+            h.shutdown();
+            return;
+        }
+        if (h.idleTimer != 0) timers.cancel(h.idleTimer);
+        h.idleTimer = timers.schedule(clock.nanoTime() + keepAliveNanos, () -> {
+            h.idleTimer = 0;
+            if (h.isIdle()) {
+                h.shutdown();
+                startWaiting();
+            }
+        });
+    }
+
+    /** {@code h} takes no new streams (GOAWAY): new transfers open another connection. */
+    void http2Draining(Http2Connection h) {
+        h2Active.remove(h.origin, h);
+    }
+
+    /** {@code h} is out of service: its pool slot is free. */
+    void http2Closed(Http2Connection h) {
+        h2Active.remove(h.origin, h);
+        h2Pending.remove(h.origin, h);
+        releaseSlot(h.origin);
+    }
+
+    /** {@code h}'s socket is closed. */
+    void http2Finished(Http2Connection h) {
+        h2Open.remove(h);
+    }
+
+    /** {@code t} goes again from the start (a refused stream, a GOAWAY, a dead connection). */
+    void retry(Transfer t) {
+        t.state = Transfer.State.QUEUED;
+        start(t);
+    }
+
+    long connectTimeoutNanos() {
+        return connectTimeoutNanos;
+    }
+
+    ParserLimits parserLimits() {
+        return limits;
+    }
+
+    /** Open HTTP/2 connections (busy, idle, or closing); for tests. */
+    int http2Connections() {
+        return h2Open.size();
     }
 
     /** The configured context, or the JDK default (its trust store) on first use. */
@@ -713,6 +902,7 @@ public final class HttpEngine {
     }
 
     void interest(Transfer t, int interest) {
+        if (t.h2 != null) throw new AssertionError("HTTP/2 streams report interest through their connection: " + t);
         if (t.interest == interest) return;
         table.change(t.connection.entry, t.interest, interest);
         t.interest = interest;
@@ -763,28 +953,7 @@ public final class HttpEngine {
         boolean reused = c.exchanges > 0;
         detach(c, t);
         c.exchanges++;
-        HttpHeaders head = t.headers.build();
-        Throwable decodeError = null;
-        if (t.decoder != null) {
-            try {
-                t.decoder.end(); // a truncated gzip stream is an error, not a short body
-            } catch (IOException e) {
-                decodeError = e;
-            } finally {
-                t.decoder.close();
-                t.decoder = null;
-            }
-        }
-        if (decodeError != null) {
-            finish(t, null, decodeError, reused);
-        } else if (isRedirect(t, head)) {
-            follow(t, head);
-        } else {
-            byte[] body = t.body != null ? t.body.toByteArray() : new byte[0];
-            HttpResponse response = new HttpResponse(t.status, t.version, head, body,
-                    t.trailers != null ? t.trailers.build() : HttpHeaders.empty());
-            finish(t, response, null, reused);
-        }
+        completeTransfer(t, reused);
         if (c.keepAlive()) {
             idle.computeIfAbsent(c.origin, k -> new ArrayDeque<>()).addLast(c);
             idleOrder.add(c);
@@ -800,6 +969,25 @@ public final class HttpEngine {
             closeConnection(c);
         }
         startWaiting();
+    }
+
+    /**
+     * The response to {@code t} ended well on whatever protocol: finish it (its decoder's end is
+     * checked) or follow its redirect.
+     */
+    void completeTransfer(Transfer t, boolean reused) {
+        HttpHeaders head = t.headers.build();
+        Throwable decodeError = ResponseBody.end(t);
+        if (decodeError != null) {
+            finish(t, null, decodeError, reused);
+        } else if (isRedirect(t, head)) {
+            follow(t, head);
+        } else {
+            byte[] body = t.body != null ? t.body.toByteArray() : new byte[0];
+            HttpResponse response = new HttpResponse(t.status, t.version, head, body,
+                    t.trailers != null ? t.trailers.build() : HttpHeaders.empty());
+            finish(t, response, null, reused);
+        }
     }
 
     /**
@@ -904,6 +1092,7 @@ public final class HttpEngine {
         idleOrder.remove(c);
         releaseSlot(c.origin);
         open.remove(c);
+        if (h2Pending.remove(c.origin, c)) startWaiting(); // its waiters go their own ways
         if (c.tls != null && c.connected && !c.tls.closeOutbound()) {
             c.closing = true;
             closing.add(c);
@@ -1002,25 +1191,58 @@ public final class HttpEngine {
         m.put("streams", streams.size());
         m.put("readSoon", readSoon.size());
         m.put("ended", ended.size());
+        m.put("h2Open", h2Open.size());
+        m.put("h2Active", h2Active.size());
+        m.put("h2Pending", h2Pending.size());
         return m;
     }
 
-    private void startWaiting() {
-        for (Iterator<Transfer> it = waiting.iterator(); it.hasNext(); ) {
-            Transfer t = it.next();
-            String origin = t.current.origin();
-            boolean idleReady = idle.containsKey(origin) && !idle.get(origin).isEmpty();
-            boolean room = (perHost.getOrDefault(origin, 0) < maxPerHost || idleReady)
-                    && (total < maxTotal || !idleOrder.isEmpty());
-            if (idleReady || room) {
-                it.remove();
-                start(t);
-            }
+    /**
+     * Starts the waiting transfers that can start now, in order. Starting one may queue it again
+     * or start others (a retry); re-entered, it only asks for another pass.
+     */
+    void startWaiting() {
+        if (inStartWaiting) {
+            startAgain = true;
+            return;
+        }
+        inStartWaiting = true;
+        try {
+            do {
+                startAgain = false;
+                for (int n = waiting.size(); n > 0; n--) {
+                    Transfer t = waiting.poll();
+                    if (t == null) break;
+                    if (canStart(t)) start(t); else waiting.add(t);
+                }
+            } while (startAgain);
+        } finally {
+            inStartWaiting = false;
         }
     }
 
-    private void fail(Transfer t, Throwable error) {
+    private boolean canStart(Transfer t) {
+        String origin = t.current.origin();
+        boolean https = origin.startsWith("https:");
+        HttpVersionPolicy policy = policy(t);
+        if (policy.allowsHttp2(https)) {
+            Http2Connection h = h2Active.get(origin);
+            if (h != null) return h.canOpenStream();
+            if (h2Pending.containsKey(origin)) return false;
+        }
+        boolean idleReady = (https || !policy.allowsHttp2(false)) && idle.containsKey(origin) && !idle.get(origin).isEmpty();
+        boolean room = (perHost.getOrDefault(origin, 0) < maxPerHost || idleReady)
+                && (total < maxTotal || !idleOrder.isEmpty());
+        return idleReady || room;
+    }
+
+    void fail(Transfer t, Throwable error) {
         if (t.state == Transfer.State.DONE) return;
+        if (t.h2 != null) t.h2.conn.cancel(t); // RST_STREAM for it alone
+        if (t.opening != null) {
+            t.opening.opener = null;
+            t.opening = null;
+        }
         Http1Connection c = t.connection;
         if (c != null) {
             detach(c, t);
@@ -1072,6 +1294,42 @@ public final class HttpEngine {
         private int maxRedirects;
         private javax.net.ssl.SSLContext sslContext;
         private java.util.function.Function<String, InetAddress[]> resolver = HttpEngine::lookUp;
+        private HttpVersionPolicy versionPolicy = HttpVersionPolicy.HTTP_2_TLS;
+        private int maxStreams = 100;
+        private int h2StreamWindow = 1 << 20;
+        private int h2ConnectionWindow = 16 << 20;
+
+        /** Which HTTP versions transfers may use (default {@link HttpVersionPolicy#HTTP_2_TLS}). */
+        public Builder versionPolicy(HttpVersionPolicy policy) {
+            this.versionPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Streams in flight at most on one HTTP/2 connection (default 100), below the server's
+         * SETTINGS_MAX_CONCURRENT_STREAMS when that is lower; more transfers to the origin wait
+         * for a stream. With one connection per origin this is the per-origin stream limit.
+         */
+        public Builder maxStreamsPerConnection(int n) {
+            if (n <= 0) throw new IllegalArgumentException("maxStreamsPerConnection must be positive, got " + n);
+            this.maxStreams = n;
+            return this;
+        }
+
+        /**
+         * HTTP/2 receive windows (RFC 9113 §6.9): what one stream, and the whole connection, may
+         * have in flight towards us (defaults 1 MiB and 16 MiB). A stream's window is given back as
+         * its bytes are delivered, so a paused transfer holds at most {@code stream} bytes.
+         */
+        public Builder http2Windows(int stream, int connection) {
+            if (stream < 65_535 || connection < 65_535) {
+                throw new IllegalArgumentException("HTTP/2 windows must be at least 65535 (RFC 9113 §6.9.2), got stream "
+                        + stream + ", connection " + connection);
+            }
+            this.h2StreamWindow = stream;
+            this.h2ConnectionWindow = connection;
+            return this;
+        }
 
         /**
          * How names other than IP literals and {@code localhost} are resolved (default: the JDK's

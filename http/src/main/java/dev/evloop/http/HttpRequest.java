@@ -19,15 +19,19 @@ public final class HttpRequest {
     private final boolean expectContinue;
     private final Duration continueTimeout;
     private final UpgradeListener upgrade;
+    /** Null: the engine's. */
+    private final HttpVersionPolicy versionPolicy;
 
     /** A request to {@code target} with this request's settings: for a followed redirect. */
     HttpRequest redirect(URI target, String method, byte[] body, HttpHeaders headers) {
         return new HttpRequest(method, target, headers, body, timeout, null, expectContinue && body != null,
-                continueTimeout, upgrade);
+                continueTimeout, upgrade, versionPolicy);
     }
 
     private HttpRequest(String method, URI uri, HttpHeaders headers, byte[] body, Duration timeout,
-            BodySource source, boolean expectContinue, Duration continueTimeout, UpgradeListener upgrade) {
+            BodySource source, boolean expectContinue, Duration continueTimeout, UpgradeListener upgrade,
+            HttpVersionPolicy versionPolicy) {
+        this.versionPolicy = versionPolicy;
         this.method = method;
         this.uri = uri;
         this.headers = headers;
@@ -47,6 +51,7 @@ public final class HttpRequest {
         this.source = b.source;
         this.continueTimeout = b.continueTimeout;
         this.upgrade = b.upgrade;
+        this.versionPolicy = b.versionPolicy;
         boolean hasBody = b.body != null || b.source != null;
         boolean headerSays = b.headers.build().first("Expect")
                 .map(v -> v.trim().equalsIgnoreCase("100-continue")).orElse(false);
@@ -120,6 +125,15 @@ public final class HttpRequest {
     }
 
     /** The total timeout (queueing included), or null for the engine's default. */
+    /**
+     * The version policy set on this request, or null for the engine's. A request with an
+     * {@link #upgradeListener} always goes over HTTP/1.1 (Upgrade does not exist in HTTP/2,
+     * RFC 9113 §8.6).
+     */
+    public HttpVersionPolicy versionPolicy() {
+        return versionPolicy;
+    }
+
     public Duration timeout() {
         return timeout;
     }
@@ -163,6 +177,7 @@ public final class HttpRequest {
         private boolean expectContinue;
         private Duration continueTimeout = Duration.ofSeconds(1);
         private UpgradeListener upgrade;
+        private HttpVersionPolicy versionPolicy;
 
         private Builder(URI uri) {
             this.uri = checkUri(uri);
@@ -266,6 +281,12 @@ public final class HttpRequest {
          */
         public Builder upgrade(UpgradeListener listener) {
             this.upgrade = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Overrides the engine's {@link HttpEngine.Builder#versionPolicy} for this request. */
+        public Builder versionPolicy(HttpVersionPolicy policy) {
+            this.versionPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -38,14 +38,20 @@ final class TlsSession {
     /** What the handshake waits for: true if the socket must become writable, else readable. */
     private boolean wantWrite;
 
+    /** ALPN offering HTTP/1.1 only. */
     TlsSession(SSLContext context, String host, int port, TcpSocket socket) {
+        this(context, host, port, socket, new String[] {"http/1.1"});
+    }
+
+    /** {@code protocols}: the ALPN offer (RFC 7301), most preferred first. */
+    TlsSession(SSLContext context, String host, int port, TcpSocket socket, String[] protocols) {
         this.socket = socket;
         this.peer = host + ":" + port;
         engine = context.createSSLEngine(host, port);
         engine.setUseClientMode(true);
         SSLParameters p = engine.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
-        p.setApplicationProtocols(new String[] {"http/1.1"});
+        p.setApplicationProtocols(protocols);
         if (!isIpLiteral(host)) p.setServerNames(List.of(new SNIHostName(host)));
         engine.setSSLParameters(p);
         int packet = engine.getSession().getPacketBufferSize();

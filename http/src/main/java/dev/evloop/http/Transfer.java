@@ -31,9 +31,17 @@ public final class Transfer {
     int redirects;
     /** The current response is a redirect being followed: its body is read and dropped. */
     boolean discarding;
+    /** Body bytes of that redirect read and dropped so far. */
+    long discarded;
     /** Decodes a gzip/deflate body; null when the body is not content-coded. */
     dev.evloop.http.codec.ContentDecoder decoder;
     Http1Connection connection;
+    /** Its stream while on an HTTP/2 connection; null otherwise. */
+    Http2Stream h2;
+    /** The h2c connection being set up for it (it starts there once connected); null otherwise. */
+    Http2Connection opening;
+    /** Times an HTTP/2 server refused its stream (GOAWAY, REFUSED_STREAM) and it went again. */
+    int refusals;
     /** The interest this transfer last reported to the socket table for its connection. */
     int interest;
     long addedNanos;

