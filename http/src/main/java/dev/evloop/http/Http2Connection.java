@@ -169,6 +169,11 @@ final class Http2Connection implements Http2FrameListener {
         return streams.size() < limit;
     }
 
+    /** Settled, and full at our own stream limit rather than the server's: another connection may help. */
+    boolean fullAtOwnLimit() {
+        return connected && peerSettingsReceived && !draining && maxStreams <= peerMaxStreams && streams.size() >= maxStreams;
+    }
+
     boolean isIdle() {
         return streams.isEmpty();
     }

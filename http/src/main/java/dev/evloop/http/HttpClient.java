@@ -142,6 +142,21 @@ public final class HttpClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Which HTTP versions to use (default {@link HttpVersionPolicy#HTTP_2_TLS}: HTTP/2 over
+         * TLS whenever the server offers it in ALPN, many requests sharing one connection).
+         */
+        public Builder versionPolicy(HttpVersionPolicy policy) {
+            engine.versionPolicy(policy);
+            return this;
+        }
+
+        /** HTTP/2 streams in flight at most per connection (default 100). */
+        public Builder maxStreamsPerConnection(int n) {
+            engine.maxStreamsPerConnection(n);
+            return this;
+        }
+
         /** TLS settings, e.g. a custom trust store (default: the JDK's default context). */
         public Builder sslContext(javax.net.ssl.SSLContext context) {
             engine.sslContext(context);

@@ -86,8 +86,12 @@ public final class HttpEngine {
     private final int maxStreams;
     private final int h2StreamWindow;
     private final int h2ConnectionWindow;
-    /** The HTTP/2 connection new transfers to an origin go to (not draining). */
-    private final Map<String, Http2Connection> h2Active = new HashMap<>();
+    /**
+     * The HTTP/2 connections new transfers to an origin go to (not draining), oldest first. One
+     * per origin (libcurl's multiplexing default) unless each is full at our own
+     * {@code maxStreamsPerConnection} and {@code maxConnectionsPerHost} leaves room for another.
+     */
+    private final Map<String, java.util.List<Http2Connection>> h2Active = new HashMap<>();
     /**
      * Per origin, the connection whose protocol is not known yet: a TLS handshake offering h2 in
      * ALPN, or an h2c connect. Transfers that could share it wait for it (libcurl's PIPEWAIT)
@@ -541,13 +545,17 @@ public final class HttpEngine {
         HttpVersionPolicy policy = policy(t);
         boolean https = origin.startsWith("https:");
         if (policy.allowsHttp2(https)) {
-            Http2Connection h = h2Active.get(origin);
-            if (h != null && h.isIdle() && !h.checkOnReuse()) h = h2Active.get(origin); // it went away meanwhile
-            if (h != null) {
-                if (h.canOpenStream()) h.start(t); else queue(t);
-                return;
+            java.util.List<Http2Connection> list = h2Active.get(origin);
+            if (list != null) {
+                for (Http2Connection h : java.util.List.copyOf(list)) {
+                    if (h.isIdle() && !h.checkOnReuse()) continue; // it went away meanwhile
+                    if (h.canOpenStream()) {
+                        h.start(t);
+                        return;
+                    }
+                }
             }
-            if (h2Pending.containsKey(origin)) {
+            if (!mayOpenAnotherHttp2(origin)) {
                 queue(t);
                 return;
             }
@@ -593,10 +601,9 @@ public final class HttpEngine {
                 continue;
             }
             Http2Connection idleH2 = null;
-            for (Http2Connection h : h2Active.values()) {
-                if (h.isIdle()) {
-                    idleH2 = h;
-                    break;
+            for (java.util.List<Http2Connection> list : h2Active.values()) {
+                for (Http2Connection h : list) {
+                    if (h.isIdle() && idleH2 == null) idleH2 = h;
                 }
             }
             if (idleH2 == null) return false;
@@ -780,7 +787,7 @@ public final class HttpEngine {
         open.remove(c);
         h2Pending.remove(c.origin, c);
         Http2Connection h = newHttp2(c.origin, c.socket, c.handle, c.entry, c.tls);
-        h2Active.putIfAbsent(c.origin, h);
+        activate(h);
         try {
             h.begin();
         } catch (IOException e) {
@@ -804,12 +811,36 @@ public final class HttpEngine {
             h.connectTimer = 0;
         }
         h2Pending.remove(h.origin, h);
-        h2Active.putIfAbsent(h.origin, h);
+        activate(h);
+    }
+
+    private void activate(Http2Connection h) {
+        h2Active.computeIfAbsent(h.origin, k -> new java.util.ArrayList<>(1)).add(h);
+    }
+
+    private void deactivate(Http2Connection h) {
+        java.util.List<Http2Connection> list = h2Active.get(h.origin);
+        if (list != null && list.remove(h) && list.isEmpty()) h2Active.remove(h.origin);
+    }
+
+    /**
+     * No usable HTTP/2 connection to {@code origin} has a free stream: may a new one open? Not
+     * while one is being set up (its streams are coming), nor while any is limited by the server's
+     * SETTINGS_MAX_CONCURRENT_STREAMS (the server asked for that); only when every one is full at
+     * our own {@code maxStreamsPerConnection}, and {@code maxConnectionsPerHost} allows.
+     */
+    private boolean mayOpenAnotherHttp2(String origin) {
+        if (h2Pending.containsKey(origin)) return false;
+        java.util.List<Http2Connection> list = h2Active.get(origin);
+        if (list == null || list.isEmpty()) return true;
+        for (Http2Connection h : list) if (!h.fullAtOwnLimit()) return false;
+        return perHost.getOrDefault(origin, 0) < maxPerHost;
     }
 
     /** {@code h} has no streams left: pooled for the keep-alive time, closed if another took its place. */
     void http2Idle(Http2Connection h) {
-        if (h2Active.get(h.origin) != h) {
+        java.util.List<Http2Connection> list = h2Active.get(h.origin);
+        if (list == null || !list.contains(h)) {
             h.shutdown();
             return;
         }
@@ -825,12 +856,12 @@ public final class HttpEngine {
 
     /** {@code h} takes no new streams (GOAWAY): new transfers open another connection. */
     void http2Draining(Http2Connection h) {
-        h2Active.remove(h.origin, h);
+        deactivate(h);
     }
 
     /** {@code h} is out of service: its pool slot is free. */
     void http2Closed(Http2Connection h) {
-        h2Active.remove(h.origin, h);
+        deactivate(h);
         h2Pending.remove(h.origin, h);
         releaseSlot(h.origin);
     }
@@ -1226,9 +1257,9 @@ public final class HttpEngine {
         boolean https = origin.startsWith("https:");
         HttpVersionPolicy policy = policy(t);
         if (policy.allowsHttp2(https)) {
-            Http2Connection h = h2Active.get(origin);
-            if (h != null) return h.canOpenStream();
-            if (h2Pending.containsKey(origin)) return false;
+            java.util.List<Http2Connection> list = h2Active.get(origin);
+            if (list != null) for (Http2Connection h : list) if (h.canOpenStream()) return true;
+            if (!mayOpenAnotherHttp2(origin)) return false;
         }
         boolean idleReady = (https || !policy.allowsHttp2(false)) && idle.containsKey(origin) && !idle.get(origin).isEmpty();
         boolean room = (perHost.getOrDefault(origin, 0) < maxPerHost || idleReady)
