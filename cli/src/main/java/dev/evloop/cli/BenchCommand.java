@@ -1,6 +1,7 @@
 package dev.evloop.cli;
 
 import dev.evloop.http.HttpRequest;
+import dev.evloop.http.HttpVersionPolicy;
 import dev.evloop.http.Transfer;
 import dev.evloop.http.TransferListener;
 import dev.evloop.http.TransferResult;
@@ -42,8 +43,16 @@ final class BenchCommand implements Callable<Integer> {
     String url;
 
     @Option(names = {"-c", "--connections"}, paramLabel = "N", defaultValue = "16",
-            description = "Requests in flight, one per connection (default: ${DEFAULT-VALUE}).")
+            description = "Connections (default: ${DEFAULT-VALUE}); requests in flight are connections x streams.")
     int connections;
+
+    @Option(names = {"-m", "--streams"}, paramLabel = "N", defaultValue = "1",
+            description = "HTTP/2 streams in flight per connection (like h2load -m; default: ${DEFAULT-VALUE}). "
+                    + "Over HTTP/1.1 the extra requests wait for a connection.")
+    int streams;
+
+    @CommandLine.Mixin
+    VersionOptions versions = new VersionOptions();
 
     /** Null when not given: {@link #DEFAULT_DURATION} unless {@link #requests} is given instead. */
     @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS",
@@ -61,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json",
             description = "End with one JSON line: requests (answered), requests_per_s, p50_us, p99_us, max_us, "
-                    + "errors.")
+                    + "errors, protocol.")
     boolean json;
 
     @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
@@ -86,11 +95,18 @@ final class BenchCommand implements Callable<Integer> {
     private double elapsed;
     /** Completed requests that end the run, or 0 for a timed run. */
     private long limit;
+    /** The version of the first response ("HTTP/2", "HTTP/1.1"); null before one. */
+    private String protocol;
 
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
         if (connections < 1 || connections > 100_000) throw usage("--connections must be 1..100000, got " + connections);
+        if (streams < 1 || streams > 10_000) throw usage("--streams must be 1..10000, got " + streams);
+        if ((long) connections * streams > 1_000_000) {
+            throw usage("--connections x --streams must be at most 1000000, got " + (long) connections * streams);
+        }
+        HttpVersionPolicy policy = versions.policy(cl);
         if (duration != null && requests != null) {
             throw usage("--duration and --requests are mutually exclusive: give one of them");
         }
@@ -117,12 +133,13 @@ final class BenchCommand implements Callable<Integer> {
         Backend b = BackendConverter.orDefault(backend, cl);
         PrintWriter out = cl.getOut();
         err = cl.getErr();
-        out.printf(Locale.ROOT, "bench: %s, %d connection(s), %s (+%s s warm-up), %s backend%n",
-                url, connections, count > 0 ? count + " request(s)" : seconds(seconds) + " s", seconds(warmup),
+        out.printf(Locale.ROOT, "bench: %s, %d connection(s)%s, %s (+%s s warm-up), %s backend%n",
+                url, connections, streams > 1 ? " x " + streams + " streams" : "", count > 0 ? count + " request(s)" : seconds(seconds) + " s", seconds(warmup),
                 b.name().toLowerCase(Locale.ROOT));
         out.flush();
 
-        try (EngineLoop loop = EngineLoop.open(b, "evloop-bench", e -> e.maxConnectionsPerHost(connections))) {
+        try (EngineLoop loop = EngineLoop.open(b, "evloop-bench", e -> e.maxConnectionsPerHost(connections)
+                .maxStreamsPerConnection(streams).versionPolicy(policy))) {
             el = loop;
             long warmupNanos = (long) (warmup * 1e9);
             long durationNanos = (long) (seconds * 1e9);
@@ -131,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (warmupNanos == 0) startMeasuring();
                 else el.loop.schedule(warmupNanos, TimeUnit.NANOSECONDS, this::startMeasuring);
                 if (durationNanos > 0) el.loop.schedule(warmupNanos + durationNanos, TimeUnit.NANOSECONDS, this::stop);
-                for (int i = 0; i < connections; i++) next();
+                for (int i = 0; i < connections * streams; i++) next();
             });
             el.run();
         }
@@ -144,13 +161,15 @@ final class BenchCommand implements Callable<Integer> {
                 responses, elapsed, rps, GetCommand.size((long) (elapsed > 0 ? bodyBytes / elapsed : 0)));
         out.printf(Locale.ROOT, "latency:  p50 %d us, p99 %d us, max %d us%n", p50, p99, max);
         out.printf(Locale.ROOT, "errors:   %d%n", errors);
+        out.printf(Locale.ROOT, "protocol: %s%n", protocol == null ? "none" : protocol);
         if (count > 0) out.printf(Locale.ROOT, "completed: %d of %d%n", responses + errors, count);
         StringBuilder s = new StringBuilder();
         statuses.forEach((code, n) -> s.append(s.isEmpty() ? "" : ", ").append(code).append(": ").append(n));
         out.printf(Locale.ROOT, "status:   %s%n", s.isEmpty() ? "none" : s);
         if (json) {
             out.printf(Locale.ROOT, "{\"requests\":%d,\"requests_per_s\":%.1f,\"p50_us\":%d,\"p99_us\":%d,"
-                    + "\"max_us\":%d,\"errors\":%d}%n", responses, rps, p50, p99, max, errors);
+                    + "\"max_us\":%d,\"errors\":%d,\"protocol\":%s}%n", responses, rps, p50, p99, max, errors,
+                    protocol == null ? "null" : "\"" + protocol + "\"");
         }
         out.flush();
         err.flush();
@@ -198,6 +217,7 @@ final class BenchCommand implements Callable<Integer> {
             el.drainResults();
             if (stopped) return;
             if (r.isSuccess()) {
+                if (protocol == null) protocol = r.response().version();
                 if (measuring) {
                     responses++;
                     histogram.recordValue(Math.min(HIGHEST_MICROS, EngineLoop.micros(r.durationNanos())));

@@ -2,6 +2,7 @@ package dev.evloop.cli;
 
 import dev.evloop.http.HttpHeaders;
 import dev.evloop.http.HttpRequest;
+import dev.evloop.http.HttpVersionPolicy;
 import dev.evloop.http.Transfer;
 import dev.evloop.http.TransferListener;
 import dev.evloop.http.TransferResult;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Fetches URLs in parallel through one HTTP engine on one event loop (like curl --parallel).",
-            "One line per URL on stderr: status, bytes, time, URL. With one URL and no -o, the body goes to stdout.",
+            "One line per URL on stderr: status, bytes, time, protocol, URL. With one URL and no -o, the body goes to stdout.",
             "Exit 0 if every URL got a response (any status), 1 if any failed, 2 for usage errors."
         })
 final class GetCommand implements Callable<Integer> {
@@ -68,6 +69,9 @@ final class GetCommand implements Callable<Integer> {
             description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 
+    @CommandLine.Mixin
+    VersionOptions versions = new VersionOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -93,6 +97,7 @@ final class GetCommand implements Callable<Integer> {
         List<HttpRequest> requests = new ArrayList<>();
         for (String u : urls) requests.add(parse(u));
         Backend b = BackendConverter.orDefault(backend, cl);
+        HttpVersionPolicy policy = versions.policy(cl);
         PrintWriter err = cl.getErr();
 
         List<Path> targets = new ArrayList<>();
@@ -112,7 +117,7 @@ final class GetCommand implements Callable<Integer> {
 
         Run run = new Run(err);
         try (EngineLoop el = EngineLoop.open(b, "evloop-get", e -> {
-            e.maxConnectionsPerHost(parallel);
+            e.maxConnectionsPerHost(parallel).versionPolicy(policy);
             if (follow) e.followRedirects(MAX_REDIRECTS);
         })) {
             run.el = el;
@@ -306,8 +311,8 @@ final class GetCommand implements Callable<Integer> {
             String to = target == null ? "" : " -> " + target;
             String via = transfer.redirects() > 0
                     ? " (" + transfer.redirects() + " redirect" + (transfer.redirects() > 1 ? "s" : "") + ")" : "";
-            return String.format(Locale.ROOT, "%d %s %.1f ms %s%s%s", result.response().status(), size(bytes), ms,
-                    url, via, to);
+            return String.format(Locale.ROOT, "%d %s %.1f ms %s %s%s%s", result.response().status(), size(bytes), ms,
+                    result.response().version(), url, via, to);
         }
     }
 

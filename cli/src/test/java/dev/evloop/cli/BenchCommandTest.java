@@ -51,6 +51,7 @@ class BenchCommandTest {
         assertThat(json.get("p50_us")).isPositive().isLessThanOrEqualTo(json.get("p99_us"));
         assertThat(json.get("p99_us")).isLessThanOrEqualTo(json.get("max_us"));
         assertThat(out.toString()).contains("status:   200: ").contains("errors:   0");
+        assertThat(lastLineProtocol(out.toString())).isEqualTo("HTTP/1.1");
     }
 
     @Test
@@ -79,16 +80,30 @@ class BenchCommandTest {
         assertThat(err.toString()).containsIgnoringCase("refused");
     }
 
-    /** The last line of {@code output} as a flat JSON object of numbers, with exactly the bench's keys. */
+    /**
+     * The numbers of the last line of {@code output}, a flat JSON object with exactly the bench's
+     * keys: numbers, and {@code protocol} (a string, or null before any response).
+     */
     static Map<String, Double> lastLineJson(String output) {
-        String[] lines = output.strip().split("\\R");
-        String last = lines[lines.length - 1];
-        assertThat(last).matches("\\{(\"[a-z0-9_]+\":-?[0-9.]+,)*\"[a-z0-9_]+\":-?[0-9.]+}");
+        String last = lastLine(output);
+        assertThat(last).matches("\\{(\"[a-z0-9_]+\":(-?[0-9.]+|null|\"[A-Z0-9./]+\"),)*\"protocol\":(null|\"[A-Z0-9./]+\")}");
         Map<String, Double> fields = new LinkedHashMap<>();
         Matcher m = Pattern.compile("\"([a-z0-9_]+)\":(-?[0-9.]+)").matcher(last);
         while (m.find()) fields.put(m.group(1), Double.parseDouble(m.group(2)));
         assertThat(fields).containsOnlyKeys("requests", "requests_per_s", "p50_us", "p99_us", "max_us", "errors");
         return fields;
+    }
+
+    /** The {@code protocol} of the last JSON line: "HTTP/2", "HTTP/1.1", or null. */
+    static String lastLineProtocol(String output) {
+        Matcher m = Pattern.compile("\"protocol\":(null|\"([A-Z0-9./]+)\")}$").matcher(lastLine(output));
+        assertThat(m.find()).isTrue();
+        return m.group(2);
+    }
+
+    private static String lastLine(String output) {
+        String[] lines = output.strip().split("\\R");
+        return lines[lines.length - 1];
     }
 
     @Test
