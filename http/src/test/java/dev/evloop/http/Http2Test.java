@@ -347,4 +347,63 @@ class Http2Test {
             assertThat(h.engine.http2Connections()).isEqualTo(3);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = Backend.class, names = {"POLL", "NIO"})
+    void otherBackendsCarryBothModes(Backend backend) throws Exception {
+        for (Mode mode : Mode.values()) {
+            List<TransferResult> results = new ArrayList<>();
+            try (LoopHarness h = new LoopHarness(backend, builder(mode))) {
+                List<HttpRequest> rs = new ArrayList<>();
+                for (int i = 0; i < 30; i++) rs.add(HttpRequest.newBuilder(uri(mode, "/bytes/" + (50_000 + i))).build());
+                addAll(h, rs, results);
+                h.runUntil(() -> results.size() == 30, Duration.ofSeconds(30));
+                for (TransferResult r : results) {
+                    assertThat(r.error()).as("%s %s", backend, mode).isNull();
+                    assertThat(r.response().version()).isEqualTo("HTTP/2");
+                    assertThat(r.response().body()).hasSize(Integer.parseInt(
+                            r.transfer().request().uri().getPath().substring("/bytes/".length())));
+                }
+                assertThat(h.engine.http2Connections()).isEqualTo(1);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void expectContinueSendsTheBodyAfterTheServerAsks(Mode mode) throws Exception {
+        List<TransferResult> results = new ArrayList<>();
+        byte[] body = pattern(300_000);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
+            addAll(h, List.of(HttpRequest.newBuilder(uri(mode, "/count")).POST(body).expectContinue(true)
+                    .continueTimeout(Duration.ofSeconds(5)).build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(20));
+            assertThat(results.get(0).error()).isNull();
+            assertThat(results.get(0).response().bodyAsString()).isEqualTo(body.length + " " + Long.toHexString(crc.getValue()));
+            // well under the 5 s wait: the server's 100 Continue released the body
+            assertThat(results.get(0).durationNanos()).isLessThan(TimeUnit.SECONDS.toNanos(4));
+        }
+    }
+
+    @Test
+    void anIdlePooledConnectionIsReusedAndClosedWithGoAwayAfterKeepAlive() throws Exception {
+        int before = jetty.sessions.get();
+        List<TransferResult> results = new ArrayList<>();
+        try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(Mode.H2C).keepAlive(Duration.ofMillis(300)))) {
+            addAll(h, List.of(HttpRequest.newBuilder(uri(Mode.H2C, "/hello")).build()), results);
+            h.runUntil(() -> results.size() == 1, Duration.ofSeconds(10));
+            addAll(h, List.of(HttpRequest.newBuilder(uri(Mode.H2C, "/hello")).build()), results);
+            h.runUntil(() -> results.size() == 2, Duration.ofSeconds(10));
+            assertThat(results.get(1).reusedConnection()).isTrue();
+            assertThat(jetty.sessions.get() - before).isEqualTo(1);
+            h.runUntil(() -> h.engine.http2Connections() == 0, Duration.ofSeconds(5));
+            assertThat(h.engine.connections()).isZero();
+            while (h.engine.nextResult() != null) {
+                // drained: the footprint counts undrained results
+            }
+            assertThat(h.engine.footprint()).allSatisfy((k, v) -> assertThat(v).as(k).isZero());
+        }
+    }
 }
