@@ -24,10 +24,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -82,8 +80,10 @@ final class Http2Connection implements Http2FrameListener {
     private ByteBuffer out = ByteBuffer.allocate(16 * 1024);
     private long writtenBytes;
     private ByteBuffer scratch;
+    /** :authority of requests without a Host field, from the first one. */
+    private String authority;
 
-    private final Map<Integer, Http2Stream> streams = new HashMap<>();
+    private final StreamMap streams = new StreamMap();
     private final ArrayDeque<Http2Stream> senders = new ArrayDeque<>();
     private int nextStreamId = 1;
     private int opened;
@@ -273,7 +273,13 @@ final class Http2Connection implements Http2FrameListener {
     private ByteBuffer encodeHead(HttpRequest r, long length) throws IOException {
         URI uri = r.uri();
         HttpHeaders headers = engine.headersToSend(r);
-        String authority = headers.first("Host").orElseGet(() -> Http1RequestEncoder.hostHeader(uri));
+        String authority = headers.first("Host").orElse(null);
+        if (authority == null) {
+            // One origin per connection: its authority is computed once (the host compares
+            // case-insensitively, RFC 3986 §3.2.2).
+            if (this.authority == null) this.authority = Http1RequestEncoder.hostHeader(uri);
+            authority = this.authority;
+        }
         encoder.beginBlock();
         long size = 0;
         encoder.field(":method", r.method());
@@ -613,7 +619,9 @@ final class Http2Connection implements Http2FrameListener {
         }
         boolean blocked = out.position() > 0 || tls != null && tls.hasPendingOutput();
         boolean streamWrites = false;
-        for (Http2Stream s : streams.values()) {
+        for (int i = 0, n = streams.capacity(); i < n; i++) {
+            Http2Stream s = streams.at(i);
+            if (s == null) continue;
             Transfer t = s.t;
             int want = 0;
             if (!s.remoteEnded && !t.paused) want |= READ;
@@ -874,7 +882,7 @@ final class Http2Connection implements Http2FrameListener {
             long v = settings.get(Http2Settings.INITIAL_WINDOW_SIZE, 0);
             long delta = v - peerInitialWindow;
             peerInitialWindow = v;
-            for (Http2Stream s : streams.values()) { // §6.9.2: every stream's window moves by the difference
+            for (Http2Stream s : streams.snapshot()) { // §6.9.2: every stream's window moves by the difference
                 s.sendWindow += delta;
                 if (s.sendWindow > Http2.MAX_WINDOW) {
                     throw Http2Exception.connection(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE " + v
@@ -938,7 +946,7 @@ final class Http2Connection implements Http2FrameListener {
         }
         // §6.8: streams above last-stream-id were not processed: they go again on a new connection.
         List<Http2Stream> refused = new ArrayList<>();
-        for (Http2Stream s : streams.values()) if (s.id > lastStreamId) refused.add(s);
+        for (Http2Stream s : streams.snapshot()) if (s.id > lastStreamId) refused.add(s);
         refused.sort((a, b) -> Integer.compare(a.id, b.id));
         for (Http2Stream s : refused) {
             Transfer t = s.t;
@@ -994,7 +1002,7 @@ final class Http2Connection implements Http2FrameListener {
         out.clear(); // nothing queued matters any more; the GOAWAY goes first
         if (connected) out = Http2FrameWriter.goAway(out, 0, e.code(), e.getMessage());
         draining = true;
-        for (Http2Stream s : new ArrayList<>(streams.values())) {
+        for (Http2Stream s : streams.snapshot()) {
             removeStream(s);
             IOException failure = new IOException(what + " (for " + s.t.current + ")", e);
             engine.fail(s.t, failure);
@@ -1016,7 +1024,7 @@ final class Http2Connection implements Http2FrameListener {
             o.opening = null;
             engine.fail(o, e);
         }
-        for (Http2Stream s : new ArrayList<>(streams.values())) {
+        for (Http2Stream s : streams.snapshot()) {
             Transfer t = s.t;
             removeStream(s);
             if (s.opensBefore > 0 && !t.responseStarted && !t.retried && !t.uploadStarted && t.current.isIdempotent()) {
@@ -1052,7 +1060,7 @@ final class Http2Connection implements Http2FrameListener {
     void close(boolean graceful, Throwable cause) {
         if (closed || closing) return;
         draining = true;
-        for (Http2Stream s : new ArrayList<>(streams.values())) {
+        for (Http2Stream s : streams.snapshot()) {
             removeStream(s);
             engine.fail(s.t, cause);
         }

@@ -503,7 +503,9 @@ public final class HttpEngine {
      */
     HttpHeaders headersToSend(HttpRequest r) {
         if (!decodeContent || r.upgradeListener() != null || r.headers().contains("Accept-Encoding")) return r.headers();
-        return r.headers().toBuilder().add("Accept-Encoding", "gzip, deflate").build();
+        HttpHeaders h = r.withAcceptEncoding;
+        if (h == null) r.withAcceptEncoding = h = r.headers().toBuilder().add("Accept-Encoding", "gzip, deflate").build();
+        return h;
     }
 
     /** A decoder for a gzip or deflate body (libcurl's CURLOPT_ACCEPT_ENCODING); null otherwise. */
@@ -546,13 +548,16 @@ public final class HttpEngine {
         boolean https = origin.startsWith("https:");
         if (policy.allowsHttp2(https)) {
             java.util.List<Http2Connection> list = h2Active.get(origin);
-            if (list != null) {
-                for (Http2Connection h : java.util.List.copyOf(list)) {
-                    if (h.isIdle() && !h.checkOnReuse()) continue; // it went away meanwhile
-                    if (h.canOpenStream()) {
-                        h.start(t);
-                        return;
-                    }
+            for (int i = 0; list != null && i < list.size(); i++) {
+                Http2Connection h = list.get(i);
+                if (h.isIdle() && !h.checkOnReuse()) { // it went away meanwhile
+                    list = h2Active.get(origin);
+                    if (list != null && !list.contains(h)) i--; // it left the list: the next one moved up
+                    continue;
+                }
+                if (h.canOpenStream()) {
+                    h.start(t);
+                    return;
                 }
             }
             if (!mayOpenAnotherHttp2(origin)) {

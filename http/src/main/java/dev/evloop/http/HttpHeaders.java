@@ -104,13 +104,16 @@ public final class HttpHeaders implements Iterable<Map.Entry<String, String>> {
 
     /** Collects fields; {@link #build} freezes them. */
     public static final class Builder {
-        private final List<String> fields = new ArrayList<>();
+        private final List<String> fields = new ArrayList<>(16);
+        /** What {@link #build} returned, until the next change: a head is built more than once. */
+        private HttpHeaders built;
 
         private Builder() {}
 
         /** @throws IllegalArgumentException for a name that is not a token or a value with CR, LF or NUL */
         public Builder add(String name, String value) {
             Http1RequestEncoder.checkHeader(name, value); // one rule for the whole module
+            built = null;
             fields.add(name);
             fields.add(value.strip());
             return this;
@@ -118,6 +121,7 @@ public final class HttpHeaders implements Iterable<Map.Entry<String, String>> {
 
         /** Adds a field received from a peer (already validated by the parser). */
         Builder addReceived(String name, String value) {
+            built = null;
             fields.add(name);
             fields.add(value);
             return this;
@@ -130,6 +134,7 @@ public final class HttpHeaders implements Iterable<Map.Entry<String, String>> {
         }
 
         public Builder remove(String name) {
+            built = null;
             for (int i = fields.size() - 2; i >= 0; i -= 2) {
                 if (fields.get(i).equalsIgnoreCase(name)) {
                     fields.remove(i + 1);
@@ -140,7 +145,10 @@ public final class HttpHeaders implements Iterable<Map.Entry<String, String>> {
         }
 
         public HttpHeaders build() {
-            return fields.isEmpty() ? EMPTY : new HttpHeaders(Collections.unmodifiableList(new ArrayList<>(fields)));
+            if (built == null) {
+                built = fields.isEmpty() ? EMPTY : new HttpHeaders(Collections.unmodifiableList(new ArrayList<>(fields)));
+            }
+            return built;
         }
     }
 }

@@ -21,6 +21,8 @@ public final class HttpRequest {
     private final UpgradeListener upgrade;
     /** Null: the engine's. */
     private final HttpVersionPolicy versionPolicy;
+    /** The headers plus the engine's Accept-Encoding, built once; a benign race builds the same. */
+    HttpHeaders withAcceptEncoding;
 
     /** A request to {@code target} with this request's settings: for a followed redirect. */
     HttpRequest redirect(URI target, String method, byte[] body, HttpHeaders headers) {
