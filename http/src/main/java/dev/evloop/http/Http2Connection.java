@@ -141,6 +141,7 @@ final class Http2Connection implements Http2FrameListener {
      */
     void begin() throws IOException {
         connected = true;
+        idleSinceNanos = engine.clock().nanoTime(); // new: not worth a PING when reused at once
         out = Http2FrameWriter.preface(out);
         Http2Settings s = new Http2Settings()
                 .set(Http2Settings.ENABLE_PUSH, 0) // §8.4: we take no pushes
@@ -189,7 +190,9 @@ final class Http2Connection implements Http2FrameListener {
      */
     boolean checkOnReuse() {
         long now = engine.clock().nanoTime();
-        guarded(() -> readFrames(0));
+        // From a frame callback (a REFUSED_STREAM retry, a waiting transfer started when a stream
+        // ended) the shared read buffer is still being parsed: reading into it would corrupt it.
+        if (!engine.readBufferBusy) guarded(() -> readFrames(0));
         if (closed || closing || draining) return false;
         if (now - idleSinceNanos >= PING_AFTER_IDLE_NANOS && pingTimer == 0) sendPing();
         return true;
@@ -459,7 +462,16 @@ final class Http2Connection implements Http2FrameListener {
     }
 
     private void readFrames(int reads) throws IOException {
-        ByteBuffer buf = engine.readBuffer();
+        boolean busy = engine.readBufferBusy;
+        engine.readBufferBusy = true;
+        try {
+            readFrames(engine.readBuffer(), reads);
+        } finally {
+            engine.readBufferBusy = busy;
+        }
+    }
+
+    private void readFrames(ByteBuffer buf, int reads) throws IOException {
         for (int i = 0; !closed && !closing && (i < reads || i == 0 || tls != null && tls.hasBufferedInput()); i++) {
             buf.clear();
             int n = tls == null ? socket.read(buf) : tls.read(buf);
@@ -666,8 +678,8 @@ final class Http2Connection implements Http2FrameListener {
         }
         s.recvWindow -= flowControlled;
         if (s.recvWindow < 0) {
-            resetStream(s, ErrorCode.FLOW_CONTROL_ERROR, new IOException("server sent more than the stream window on "
-                    + s + " (RFC 9113 §6.9.1)"));
+            resetStream(s, ErrorCode.FLOW_CONTROL_ERROR, new IOException("DATA on " + s + " exceeds the stream window by "
+                    + -s.recvWindow + " bytes: FLOW_CONTROL_ERROR (RFC 9113 §6.9.1)"));
             return;
         }
         int n = data.remaining();

@@ -74,6 +74,12 @@ public final class HttpEngine {
     private final long maxResponseBody;
     private final boolean queueResults;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    /**
+     * True while an HTTP/2 connection parses {@link #readBuffer}: its frame callbacks may start
+     * transfers (retries, waiting ones), which may check or close other connections; those must
+     * not read into the buffer meanwhile.
+     */
+    boolean readBufferBusy;
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
     /** One byte for the liveness probe of an idle connection, reused: the probe runs per reuse. */
     private final ByteBuffer probe = ByteBuffer.allocate(1);
@@ -1187,10 +1193,11 @@ public final class HttpEngine {
     }
 
     void discardInput(TcpSocket socket) {
+        ByteBuffer buf = readBufferBusy ? ByteBuffer.allocate(16 * 1024) : readBuffer;
         try {
             for (int i = 0; i < 16; i++) {
-                readBuffer.clear();
-                if (socket.read(readBuffer) <= 0) return;
+                buf.clear();
+                if (socket.read(buf) <= 0) return;
             }
         } catch (IOException ignored) {
             // already reset: nothing to protect
