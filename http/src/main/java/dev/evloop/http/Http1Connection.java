@@ -325,7 +325,17 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     }
 
     private void receive(Transfer t) throws IOException {
-        ByteBuffer buf = engine.readBuffer();
+        // A completed response starts waiting transfers from inside the parse (completeExchange):
+        // one landing on an idle HTTP/2 connection must not read into the buffer parsed here.
+        ByteBuffer buf = engine.takeReadBuffer();
+        try {
+            receive(t, buf);
+        } finally {
+            engine.giveBackReadBuffer(buf);
+        }
+    }
+
+    private void receive(Transfer t, ByteBuffer buf) throws IOException {
         // Bytes TLS already holds will not make the socket readable again: always drain them.
         for (int i = 0; current == t && !t.paused && t.state == Transfer.State.RECEIVING
                 && (i < READS_PER_EVENT || tls != null && tls.hasBufferedInput()); i++) {

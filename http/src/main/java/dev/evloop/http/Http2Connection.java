@@ -462,12 +462,11 @@ final class Http2Connection implements Http2FrameListener {
     }
 
     private void readFrames(int reads) throws IOException {
-        boolean busy = engine.readBufferBusy;
-        engine.readBufferBusy = true;
+        ByteBuffer buf = engine.takeReadBuffer();
         try {
-            readFrames(engine.readBuffer(), reads);
+            readFrames(buf, reads);
         } finally {
-            engine.readBufferBusy = busy;
+            engine.giveBackReadBuffer(buf);
         }
     }
 

@@ -75,9 +75,9 @@ public final class HttpEngine {
     private final boolean queueResults;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
     /**
-     * True while an HTTP/2 connection parses {@link #readBuffer}: its frame callbacks may start
-     * transfers (retries, waiting ones), which may check or close other connections; those must
-     * not read into the buffer meanwhile.
+     * True while a connection parses {@link #readBuffer}: its callbacks (frame, parser, listener)
+     * may start, resume or check other connections, which must not read into the buffer meanwhile;
+     * {@link #takeReadBuffer} gives those a buffer of their own.
      */
     boolean readBufferBusy;
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(64 * 1024);
@@ -451,8 +451,19 @@ public final class HttpEngine {
         return table;
     }
 
-    ByteBuffer readBuffer() {
+    /**
+     * The shared read buffer, marked busy until {@link #giveBackReadBuffer}; a fresh one when a
+     * caller further up the stack is still parsing the shared one (rare: a read nested in a
+     * callback).
+     */
+    ByteBuffer takeReadBuffer() {
+        if (readBufferBusy) return ByteBuffer.allocate(16 * 1024);
+        readBufferBusy = true;
         return readBuffer;
+    }
+
+    void giveBackReadBuffer(ByteBuffer buf) {
+        if (buf == readBuffer) readBufferBusy = false;
     }
 
     TimerWheel timers() {

@@ -364,7 +364,17 @@ public final class UpgradedStream {
 
     /** Reads until the socket has nothing (bounded per event, but TLS's buffered bytes always). */
     private void readNow() throws IOException {
-        ByteBuffer buf = engine.readBuffer();
+        // A listener may add transfers from onData; one landing on an idle HTTP/2 connection
+        // must not read into the buffer whose bytes are being delivered here.
+        ByteBuffer buf = engine.takeReadBuffer();
+        try {
+            readNow(buf);
+        } finally {
+            engine.giveBackReadBuffer(buf);
+        }
+    }
+
+    private void readNow(ByteBuffer buf) throws IOException {
         // Bytes TLS already holds will not make the socket readable again: always drain them.
         for (int i = 0; open && !paused && (i < READS_PER_EVENT || tls != null && tls.hasBufferedInput()); i++) {
             buf.clear();
