@@ -60,21 +60,27 @@ public final class HttpLoad {
 
     private HttpLoad() {}
 
-    interface Client extends AutoCloseable {
+    /** One load: starts its requests in flight, stops on close; {@link dev.evloop.bench.http2.H2Load} has its own. */
+    public interface Client extends AutoCloseable {
         void start() throws Exception;
 
         @Override
         void close() throws Exception;
     }
 
-    static void ok() {
+    public static void ok() {
         OK.incrementAndGet();
     }
 
-    static void error(String why) {
+    public static void error(String why) {
         if (stopping) return;
         ERRORS.incrementAndGet();
         if (firstError == null) firstError = why;
+    }
+
+    /** True once the window is over: completions after that are neither counted nor followed. */
+    public static boolean stopping() {
+        return stopping;
     }
 
     record Snapshot(long nanos, long ok, long errors, long cpuNanos, long liveAllocated, long totalAllocated, int threads) {}
@@ -110,6 +116,15 @@ public final class HttpLoad {
             case "netty" -> new NettyClient(uri, inFlight, expected);
             default -> throw new IllegalArgumentException("unknown client " + kind);
         };
+        measure(kind, uri, inFlight, warmup, duration, client);
+    }
+
+    /**
+     * Starts {@code client}, waits out the warm-up, measures one window as the class comment says,
+     * prints the JSON line and exits the JVM.
+     */
+    public static void measure(String kind, URI uri, int inFlight, double warmup, double duration, Client client)
+            throws Exception {
         System.out.println("started " + kind + " " + uri + " in flight " + inFlight);
         System.out.flush();
         client.start();
@@ -234,7 +249,7 @@ public final class HttpLoad {
     // ------------------------------------------------------------------ JDK
 
     /** {@code java.net.http.HttpClient}, HTTP/1.1 forced, default executor, IN_FLIGHT sendAsync chains. */
-    static final class JdkClient implements Client {
+    public static final class JdkClient implements Client {
         private final java.net.http.HttpClient client;
         private final java.net.http.HttpRequest request;
         private final int inFlight;
@@ -242,10 +257,10 @@ public final class HttpLoad {
         private final BodyHandler<Long> handler = info -> BodySubscribers.fromSubscriber(new Counting(), Counting::bytes);
 
         /** Counts the body's bytes and keeps none. */
-        static final class Counting implements Flow.Subscriber<List<ByteBuffer>> {
+        public static final class Counting implements Flow.Subscriber<List<ByteBuffer>> {
             private long bytes;
 
-            long bytes() {
+            public long bytes() {
                 return bytes;
             }
 
