@@ -60,7 +60,7 @@ public final class HttpLoad {
 
     private HttpLoad() {}
 
-    /** One load: starts its requests in flight, stops on close; {@link dev.evloop.bench.http2.H2Load} has its own. */
+    /** One client under load (these and {@link dev.evloop.bench.http2.H2Load}'s): start begins its requests, close stops them. */
     public interface Client extends AutoCloseable {
         void start() throws Exception;
 
