@@ -2,7 +2,6 @@ package dev.evloop.bench.http;
 
 import dev.evloop.bench.Harness;
 import dev.evloop.bench.echo.OtherCpu;
-import dev.evloop.bench.echo.Proc;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,14 +12,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * HTTP clients side by side; run it through {@code scripts/http-compare}.
@@ -150,39 +146,15 @@ public final class HttpCompare {
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", s.benchCp(), HttpLoad.class.getName(), client,
                 "http://127.0.0.1:" + port + path, Integer.toString(s.inFlight()), Double.toString(s.warmup()),
                 Double.toString(s.duration()), Long.toString(expectedBytes(path))));
-        Process p = new ProcessBuilder(cmd).redirectError(s.out().resolve(tag + ".err").toFile()).start();
-        double srvA = Double.NaN, srvB = Double.NaN, other = Double.NaN;
-        OtherCpu oc = null;
-        String json = null;
-        StringBuilder log = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                log.append(line).append('\n');
-                if (line.equals("window-start")) {
-                    oc = new OtherCpu(Set.of(ProcessHandle.current().pid(), serverPid, p.pid()));
-                    srvA = Proc.cpuSeconds(serverPid);
-                } else if (line.equals("window-end")) {
-                    srvB = Proc.cpuSeconds(serverPid);
-                    if (oc != null) other = oc.seconds();
-                } else if (line.startsWith("{")) {
-                    json = line;
-                }
-            }
-        } finally {
-            if (oc != null) oc.close();
-        }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-        Files.writeString(s.out().resolve(tag + ".out"), log);
-        if (json == null) {
+        LoadRun r = LoadRun.run(cmd, s.out(), tag, serverPid);
+        if (r.json() == null) {
             return new Run(round, path, client, Double.NaN, 0, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, other, Double.NaN, "no result; exit " + p.exitValue() + ", see " + tag + ".err");
+                    Double.NaN, r.otherCpuS(), Double.NaN, r.missing(tag));
         }
-        Map<String, Double> v = Harness.jsonNumbers(json);
-        Matcher em = Pattern.compile("\"first_error\":\"(.*)\"\\}$").matcher(json);
+        Map<String, Double> v = r.numbers();
         return new Run(round, path, client, v.get("requests_per_s"), v.get("requests").longValue(),
                 v.get("errors").longValue(), v.get("cpu_s"), v.get("cpu_s_per_100k"), v.get("alloc_live_bytes_per_req"),
-                v.get("alloc_total_bytes_per_req"), srvB - srvA, other, v.get("window_s"), em.find() ? em.group(1) : null);
+                v.get("alloc_total_bytes_per_req"), r.serverCpuS(), r.otherCpuS(), v.get("window_s"), r.firstError());
     }
 
     // ------------------------------------------------------------------ tables

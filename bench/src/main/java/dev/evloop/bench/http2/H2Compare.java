@@ -1,8 +1,7 @@
 package dev.evloop.bench.http2;
 
 import dev.evloop.bench.Harness;
-import dev.evloop.bench.echo.OtherCpu;
-import dev.evloop.bench.echo.Proc;
+import dev.evloop.bench.http.LoadRun;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,7 +16,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -159,42 +157,17 @@ public final class H2Compare {
                 "http://127.0.0.1:" + port + s.path(), Integer.toString(s.inFlight()), Double.toString(s.warmup()),
                 Double.toString(s.duration()), Long.toString(expectedBytes(s.path()))));
         long[] before = srv.stats();
-        Process p = new ProcessBuilder(cmd).redirectError(s.out().resolve(tag + ".err").toFile()).start();
-        long serverPid = srv.process().pid();
-        double srvA = Double.NaN, srvB = Double.NaN, other = Double.NaN;
-        OtherCpu oc = null;
-        String json = null;
-        StringBuilder log = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                log.append(line).append('\n');
-                if (line.equals("window-start")) {
-                    oc = new OtherCpu(Set.of(ProcessHandle.current().pid(), serverPid, p.pid()));
-                    srvA = Proc.cpuSeconds(serverPid);
-                } else if (line.equals("window-end")) {
-                    srvB = Proc.cpuSeconds(serverPid);
-                    if (oc != null) other = oc.seconds();
-                } else if (line.startsWith("{")) {
-                    json = line;
-                }
-            }
-        } finally {
-            if (oc != null) oc.close();
-        }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+        LoadRun r = LoadRun.run(cmd, s.out(), tag, srv.process().pid());
         long[] after = srv.stats();
         long conns = after[0] - before[0], h1 = after[1] - before[1], h2 = after[2] - before[2];
-        Files.writeString(s.out().resolve(tag + ".out"), log);
-        if (json == null) {
+        if (r.json() == null) {
             return new Run(run, client, Double.NaN, 0, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    other, conns, h1, h2, "no result; exit " + p.exitValue() + ", see " + tag + ".err");
+                    r.otherCpuS(), conns, h1, h2, r.missing(tag));
         }
-        Map<String, Double> v = Harness.jsonNumbers(json);
-        Matcher em = Pattern.compile("\"first_error\":\"(.*)\"\\}$").matcher(json);
+        Map<String, Double> v = r.numbers();
         return new Run(run, client, v.get("requests_per_s"), v.get("requests").longValue(), v.get("errors").longValue(),
                 v.get("cpu_s"), v.get("cpu_s_per_100k"), v.get("alloc_live_bytes_per_req"), v.get("alloc_total_bytes_per_req"),
-                srvB - srvA, other, conns, h1, h2, em.find() ? em.group(1) : null);
+                r.serverCpuS(), r.otherCpuS(), conns, h1, h2, r.firstError());
     }
 
     // ------------------------------------------------------------------ tables
