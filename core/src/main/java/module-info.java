@@ -8,4 +8,5 @@ module dev.evloop.core {
     exports dev.evloop.poll;
     exports dev.evloop.loop;
     exports dev.evloop.net;
+    exports dev.evloop.completion;
 }

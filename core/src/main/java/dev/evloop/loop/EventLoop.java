@@ -8,6 +8,7 @@ import dev.evloop.poll.ReadyHandler;
 import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One thread, one {@link Poller}, timers and a task queue.
@@ -26,12 +28,15 @@ import java.util.function.Consumer;
  *   <li>read the clock once ("now" for the whole iteration);
  *   <li>run due timers, in deadline order, ties in schedule order;
  *   <li>run the tasks other threads posted with {@link #execute} (at most {@value #TASK_BATCH});
+ *   <li>run the attached {@link LoopStage}s (completion I/O delivers its ready completions);
  *   <li>wait for I/O: apply staged interest changes, then block until an event, a wakeup, the
- *       next timer deadline or the caller's timeout (no wait if tasks remain or the loop is closing);
- *   <li>dispatch the I/O events (events for sources cancelled meanwhile are dropped);
+ *       next timer deadline or the caller's timeout (no wait if tasks remain, a stage has work
+ *       ready, or the loop is closing);
+ *   <li>dispatch the I/O events (events for sources cancelled meanwhile are dropped), then run
+ *       the stages again;
  *   <li>read the clock again and run the timers that came due during the wait;
- *   <li>if {@link #close} was called: run the tasks still queued, cancel every registration and
- *       close its source (exactly once), close the poller.
+ *   <li>if {@link #close} was called: run the tasks still queued, close the stages, cancel every
+ *       registration and close its source (exactly once), close the poller.
  * </ol>
  *
  * <p>Threading: the loop belongs to one thread at a time, its owner: the thread that created it
@@ -66,6 +71,9 @@ public final class EventLoop implements AutoCloseable {
     private volatile Thread owner;
     /** Cached clock reading of the current iteration; owner thread only. */
     private long now;
+    /** Attached stages in attach order, with their types; owner thread only. */
+    private LoopStage[] stages = new LoopStage[0];
+    private Class<?>[] stageTypes = new Class<?>[0];
 
     private EventLoop(Builder b) throws IOException {
         this.name = b.name != null ? b.name : "evloop-" + NAMES.incrementAndGet();
@@ -238,8 +246,9 @@ public final class EventLoop implements AutoCloseable {
         now = clock.nanoTime();
         int work = timers.expire(now);
         work += runTasks();
+        work += runStages();
         long wait = timeoutNanos;
-        if (!tasks.isEmpty() || state.get() != OPEN) {
+        if (!tasks.isEmpty() || state.get() != OPEN || stageReady()) {
             wait = 0;
         } else {
             long next = timers.nextDeadlineNanos();
@@ -253,9 +262,29 @@ public final class EventLoop implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             errorHandler.accept(e);
         }
+        work += runStages();
         now = clock.nanoTime();
         work += timers.expire(now);
         return work;
+    }
+
+    private int runStages() {
+        int n = 0;
+        for (LoopStage s : stages) {
+            try {
+                n += s.run();
+            } catch (RuntimeException e) {
+                errorHandler.accept(e);
+            }
+        }
+        return n;
+    }
+
+    private boolean stageReady() {
+        for (LoopStage s : stages) {
+            if (s.hasReadyWork()) return true;
+        }
+        return false;
     }
 
     private int runTasks() {
@@ -286,6 +315,13 @@ public final class EventLoop implements AutoCloseable {
         try {
             while (runTasks() > 0) {
                 // tasks posted before close still run; execute() refuses new ones
+            }
+            for (LoopStage s : stages) {
+                try {
+                    s.close();
+                } catch (RuntimeException e) {
+                    errorHandler.accept(e);
+                }
             }
             poller.forEach(r -> {
                 r.cancel();
@@ -352,6 +388,33 @@ public final class EventLoop implements AutoCloseable {
     public boolean isTimerPending(long id) {
         checkInLoop("isTimerPending");
         return timers.isPending(id);
+    }
+
+    /**
+     * The stage of type {@code type} attached to this loop, made by {@code factory} and attached
+     * at the first call: one per loop and type, run in attach order. Owner thread only.
+     */
+    public <T extends LoopStage> T stage(Class<T> type, Function<EventLoop, T> factory) {
+        checkInLoop("stage");
+        Objects.requireNonNull(type, "type");
+        for (int i = 0; i < stages.length; i++) {
+            if (stageTypes[i] == type) return type.cast(stages[i]);
+        }
+        T s = Objects.requireNonNull(factory.apply(this), "stage made by factory");
+        int n = stages.length;
+        stages = Arrays.copyOf(stages, n + 1);
+        stageTypes = Arrays.copyOf(stageTypes, n + 1);
+        stages[n] = s;
+        stageTypes[n] = type;
+        return s;
+    }
+
+    /**
+     * Hands {@code failure} to the loop's error handler, as the loop does with a handler, timer
+     * or task that throws: for layers on the loop whose own callbacks throw. Any thread.
+     */
+    public void reportError(Throwable failure) {
+        errorHandler.accept(Objects.requireNonNull(failure, "failure"));
     }
 
     /** The clock reading of the current iteration, in nanoseconds. Owner thread only. */
