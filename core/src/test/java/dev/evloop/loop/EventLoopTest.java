@@ -289,4 +289,57 @@ class EventLoopTest {
             p[0].close();
         }
     }
+
+    /** A stage that records when it runs and can claim ready work. */
+    static final class RecordingStage implements LoopStage {
+        final List<String> log = new ArrayList<>();
+        boolean ready;
+
+        @Override
+        public int run() {
+            log.add("run");
+            return 0;
+        }
+
+        @Override
+        public boolean hasReadyWork() {
+            return ready;
+        }
+
+        @Override
+        public void close() {
+            log.add("close");
+        }
+    }
+
+    @Test
+    void aStageIsAttachedOncePerTypeRunsAroundTheWaitAndIsClosedWithTheLoop() throws IOException {
+        EventLoop loop = EventLoop.open(Backend.POLL);
+        RecordingStage stage = loop.stage(RecordingStage.class, l -> new RecordingStage());
+        assertThat(loop.stage(RecordingStage.class, l -> { throw new AssertionError("made twice"); })).isSameAs(stage);
+        loop.execute(() -> stage.log.add("task"));
+        loop.runOnce(0, TimeUnit.MILLISECONDS);
+        assertThat(stage.log).containsExactly("task", "run", "run");
+
+        // Ready work means no blocking: a wait of an hour returns at once.
+        stage.ready = true;
+        long start = System.nanoTime();
+        loop.runOnce(1, TimeUnit.HOURS);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(20));
+        stage.ready = false;
+
+        loop.close();
+        assertThat(stage.log).endsWith("close");
+        assertThat(stage.log.stream().filter("close"::equals).count()).isEqualTo(1);
+    }
+
+    @Test
+    void reportErrorReachesTheErrorHandler() throws IOException {
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        try (EventLoop loop = EventLoop.builder().backend(Backend.POLL).errorHandler(errors::add).build()) {
+            RuntimeException e = new RuntimeException("from a layer on the loop");
+            loop.reportError(e);
+            assertThat(errors).containsExactly(e);
+        }
+    }
 }
