@@ -6,6 +6,7 @@
 module dev.evloop.core {
     exports dev.evloop.os;
     exports dev.evloop.poll;
+    exports dev.evloop.uring;
     exports dev.evloop.loop;
     exports dev.evloop.net;
     exports dev.evloop.completion;

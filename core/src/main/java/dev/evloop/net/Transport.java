@@ -22,7 +22,7 @@ public enum Transport {
     public static Transport forBackend(Backend backend) {
         return switch (backend) {
             case NIO -> NIO;
-            case EPOLL, KQUEUE, POLL -> NATIVE;
+            case EPOLL, IO_URING, KQUEUE, POLL -> NATIVE;
         };
     }
 

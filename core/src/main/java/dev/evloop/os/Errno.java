@@ -43,6 +43,9 @@ public final class Errno {
     public static final int EHOSTUNREACH = 113;
     public static final int EALREADY = 114;
     public static final int EINPROGRESS = 115;
+    public static final int EBUSY = 16;
+    public static final int ETIME = 62;
+    public static final int ECANCELED = 125;
 
     private static final String[] NAMES = new String[134];
 
@@ -52,7 +55,7 @@ public final class Errno {
             "7", "E2BIG", "9", "EBADF", "11", "EAGAIN", "12", "ENOMEM", "13", "EACCES", "14", "EFAULT",
             "16", "EBUSY", "17", "EEXIST", "19", "ENODEV", "20", "ENOTDIR", "21", "EISDIR",
             "22", "EINVAL", "23", "ENFILE", "24", "EMFILE", "27", "EFBIG", "28", "ENOSPC", "29", "ESPIPE",
-            "32", "EPIPE", "64", "ENONET", "71", "EPROTO", "38", "ENOSYS", "88", "ENOTSOCK", "89", "EDESTADDRREQ", "90", "EMSGSIZE",
+            "32", "EPIPE", "62", "ETIME", "64", "ENONET", "71", "EPROTO", "38", "ENOSYS", "88", "ENOTSOCK", "89", "EDESTADDRREQ", "90", "EMSGSIZE",
             "91", "EPROTOTYPE", "92", "ENOPROTOOPT", "93", "EPROTONOSUPPORT", "95", "EOPNOTSUPP",
             "97", "EAFNOSUPPORT", "98", "EADDRINUSE", "99", "EADDRNOTAVAIL", "100", "ENETDOWN",
             "101", "ENETUNREACH", "102", "ENETRESET", "103", "ECONNABORTED", "104", "ECONNRESET",

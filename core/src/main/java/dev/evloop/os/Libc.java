@@ -55,6 +55,8 @@ public final class Libc {
     public static final int O_CLOEXEC = 0x80000;
     // getrlimit(2)
     public static final int RLIMIT_NOFILE = 7;
+    /** Locked memory; kernels before 5.12 charge io_uring rings to it (io_uring_setup(2), ENOMEM). */
+    public static final int RLIMIT_MEMLOCK = 8;
     /** {@code struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }} */
     public static final StructLayout RLIMIT = MemoryLayout.structLayout(
             JAVA_LONG.withName("rlim_cur"), JAVA_LONG.withName("rlim_max"));
@@ -97,6 +99,17 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL_UNCAPTURED = LINKER.downcallHandle(find("poll"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    // io_uring has no glibc wrapper: syscall(2), variadic after the number. Every argument is passed
+    // as a long (a full register), which the kernel truncates to its declared type.
+    private static final MethodHandle SYSCALL2 =
+            variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, ADDRESS);
+    private static final MethodHandle SYSCALL4 =
+            variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SYSCALL6 = variadicPlain("syscall", JAVA_LONG, 1,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    private static final MethodHandle MMAP =
+            plain("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MUNMAP = plain("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle GETPID = Libc.LINKER.downcallHandle(
             find("getpid"), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID_CRITICAL = Libc.LINKER.downcallHandle(
@@ -120,6 +133,12 @@ public final class Libc {
 
     private static MethodHandle variadic(String name, MemoryLayout ret, int firstVariadic, MemoryLayout... args) {
         return LINKER.downcallHandle(find(name), FunctionDescriptor.of(ret, args), CAPTURE, CRITICAL,
+                Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    /** Variadic and not critical: for system calls that may block or take long. */
+    private static MethodHandle variadicPlain(String name, MemoryLayout ret, int firstVariadic, MemoryLayout... args) {
+        return LINKER.downcallHandle(find(name), FunctionDescriptor.of(ret, args), CAPTURE,
                 Linker.Option.firstVariadicArg(firstVariadic));
     }
 
@@ -413,6 +432,69 @@ public final class Libc {
         MemorySegment c = capture();
         try {
             return result((int) POLL.invokeExact(c, fds, nfds, timeoutMs), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * io_uring_setup(2): creates a ring of at least {@code entries} SQEs; {@code params} (an
+     * {@link IoUringAbi#PARAMS}, zeroed but for flags and cq_entries) receives the sizes, features and
+     * mmap offsets. Returns the ring's descriptor.
+     */
+    public static int ioUringSetup(int entries, MemorySegment params) {
+        MemorySegment c = capture();
+        try {
+            return (int) result((long) SYSCALL2.invokeExact(c, IoUringAbi.SYS_IO_URING_SETUP,
+                    entries & 0xFFFF_FFFFL, params), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * io_uring_enter(2): submits {@code toSubmit} SQEs and, with IORING_ENTER_GETEVENTS, waits for
+     * {@code minComplete} completions. Blocks: linked without critical. Returns the number of SQEs
+     * consumed.
+     *
+     * @param arg NULL, a sigset, or with IORING_ENTER_EXT_ARG an {@link IoUringAbi#GETEVENTS_ARG}
+     */
+    public static int ioUringEnter(int fd, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
+        MemorySegment c = capture();
+        try {
+            return (int) result((long) SYSCALL6.invokeExact(c, IoUringAbi.SYS_IO_URING_ENTER, fd & 0xFFFF_FFFFL,
+                    toSubmit & 0xFFFF_FFFFL, minComplete & 0xFFFF_FFFFL, flags & 0xFFFF_FFFFL, arg, argSize), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** io_uring_register(2), e.g. IORING_REGISTER_PROBE with an {@link IoUringAbi#PROBE} buffer. */
+    public static int ioUringRegister(int fd, int opcode, MemorySegment arg, int nrArgs) {
+        MemorySegment c = capture();
+        try {
+            return (int) result((long) SYSCALL4.invokeExact(c, IoUringAbi.SYS_IO_URING_REGISTER, fd & 0xFFFF_FFFFL,
+                    opcode & 0xFFFF_FFFFL, arg, nrArgs & 0xFFFF_FFFFL), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** mmap(2) with no address hint; returns the address, or {@code -errno} (never MAP_FAILED). */
+    public static long mmap(long length, int prot, int flags, int fd, long offset) {
+        MemorySegment c = capture();
+        try {
+            MemorySegment p = (MemorySegment) MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
+            return p.address() == -1L ? -errno(c) : p.address();
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    public static int munmap(long address, long length) {
+        MemorySegment c = capture();
+        try {
+            return result((int) MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), length), c);
         } catch (Throwable t) {
             throw linkage(t);
         }

@@ -4,6 +4,7 @@ import dev.evloop.os.Errno;
 import dev.evloop.os.KqueueAbi;
 import dev.evloop.os.Libc;
 import dev.evloop.os.Platform;
+import dev.evloop.uring.IoUringSupport;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -17,6 +18,13 @@ public enum Backend {
      * userspace implementation and {@code -Devloop.kqueue.abi} its ABI.
      */
     KQUEUE,
+    /**
+     * Linux io_uring(7): one IORING_OP_POLL_ADD per registration on a ring the completion layer can
+     * share. Level, oneshot and dispatch by re-arming one-shot polls (native), edge by multishot
+     * polls (native on Linux 5.13+, emulated before). Needs Linux 5.11+; {@link Pollers#open(Backend)}
+     * falls back to {@link #EPOLL}, with a logged warning, when it is unavailable.
+     */
+    IO_URING,
     /** poll(2): level only; edge, oneshot and dispatch emulated. Any POSIX system. */
     POLL,
     /** The JDK {@link java.nio.channels.Selector}: portable, channels only; modes emulated. */
@@ -33,6 +41,7 @@ public enum Backend {
                     : Optional.of("the poll(2) backend's socket bindings are Linux only so far; this is "
                             + Platform.current());
             case KQUEUE -> KqueueProbe.CAUSE;
+            case IO_URING -> IoUringSupport.unavailabilityCause();
             case NIO -> Optional.empty();
         };
     }
@@ -71,12 +80,15 @@ public enum Backend {
         return unavailabilityCause().isEmpty();
     }
 
-    /** Parses {@code epoll}, {@code kqueue}, {@code poll}, {@code nio} (any case). */
+    /** Parses {@code epoll}, {@code io_uring} (or {@code iouring}), {@code kqueue}, {@code poll}, {@code nio} (any case). */
     public static Backend parse(String name) {
+        String n = name.trim().toUpperCase(Locale.ROOT);
+        if (n.equals("IOURING")) return IO_URING;
         try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            return valueOf(n);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown backend '" + name + "'; expected epoll, kqueue, poll or nio", e);
+            throw new IllegalArgumentException("unknown backend '" + name
+                    + "'; expected epoll, io_uring, kqueue, poll or nio", e);
         }
     }
 }

@@ -16,7 +16,7 @@ import java.util.Objects;
  * kernel side in five methods ({@link #checkSource}, {@link #add}, {@link #apply}, {@link #remove},
  * {@link #waitAndDispatch}) plus wakeup and close.
  */
-abstract sealed class PollerBase implements Poller permits EpollPoller, KqueuePoller, PollPoller, SelectorPoller {
+abstract sealed class PollerBase implements Poller permits EpollPoller, IoUringPoller, KqueuePoller, PollPoller, SelectorPoller {
     private static final VarHandle WAKEUP_PENDING;
 
     static {
