@@ -4,7 +4,7 @@ import dev.evloop.poll.Backend;
 import dev.evloop.poll.Pollers;
 import picocli.CommandLine;
 
-/** {@code --backend}: epoll, poll, kqueue, nio in any case, with a message naming the choices otherwise. */
+/** {@code --backend}: epoll, io_uring (or iouring), poll, kqueue, nio in any case, with a message naming the choices otherwise. */
 final class BackendConverter implements CommandLine.ITypeConverter<Backend> {
     @Override
     public Backend convert(String value) {

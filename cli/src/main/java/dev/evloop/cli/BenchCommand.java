@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
                     + "errors, protocol.")
     boolean json;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
             description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 

@@ -65,7 +65,7 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-L", "--follow"}, description = "Follow redirects (at most " + MAX_REDIRECTS + ").")
     boolean follow;
 
-    @Option(names = "--backend", paramLabel = "epoll|poll|kqueue|nio", converter = BackendConverter.class,
+    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
             description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
     Backend backend;
 

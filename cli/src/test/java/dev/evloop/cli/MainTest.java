@@ -56,7 +56,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"epoll", "poll", "nio"})
+    @ValueSource(strings = {"epoll", "io_uring", "poll", "nio"})
     void demoEchoesOnEachBackendWithNoMismatchAndClosesEverything(String backend) throws Exception {
         // The JVM opens some descriptors lazily and keeps them for life (NIO's pre-close socket,
         // made at the first channel close): open them before counting.

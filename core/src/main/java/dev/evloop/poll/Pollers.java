@@ -10,7 +10,8 @@ public final class Pollers {
     /** System property naming the backend to use by default ({@code epoll}, {@code io_uring}, {@code kqueue}, {@code poll}, {@code nio}). */
     public static final String BACKEND_PROPERTY = "evloop.backend";
 
-    private static final System.Logger LOG = System.getLogger("dev.evloop.poll");
+    /** Where the fallback warning goes; tests swap in a recorder. */
+    static volatile System.Logger log = System.getLogger("dev.evloop.poll");
     /** Fallback causes already logged: each is logged once per JVM. */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
@@ -52,7 +53,7 @@ public final class Pollers {
             var cause = backend.unavailabilityCause();
             if (cause.isEmpty()) return new IoUringPoller();
             if (LOGGED.add(cause.get())) {
-                LOG.log(System.Logger.Level.WARNING, "io_uring unavailable, using epoll: {0}", cause.get());
+                log.log(System.Logger.Level.WARNING, "io_uring unavailable, using epoll: {0}", cause.get());
             }
             return open(Backend.EPOLL);
         }
