@@ -15,6 +15,7 @@ class TransportTest {
     void forBackendPicksTheSocketsTheBackendCanWatch() {
         assertThat(Transport.forBackend(Backend.EPOLL)).isEqualTo(Transport.NATIVE);
         assertThat(Transport.forBackend(Backend.POLL)).isEqualTo(Transport.NATIVE);
+        assertThat(Transport.forBackend(Backend.IO_URING)).isEqualTo(Transport.NATIVE);
         assertThat(Transport.forBackend(Backend.NIO)).isEqualTo(Transport.NIO);
     }
 
