@@ -74,8 +74,16 @@ public final class Completions {
      * @param backlog the accept queue's length; 0 or less for the system's maximum
      */
     public AsyncListener listen(InetSocketAddress local, int backlog) throws IOException {
+        return listen(local, backlog, false);
+    }
+
+    /**
+     * As {@link #listen(InetSocketAddress, int)}; {@code reusePort} sets SO_REUSEPORT, so listeners
+     * of several loops share the port and the kernel spreads the connections (socket(7)).
+     */
+    public AsyncListener listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
         checkThread("listen");
-        var tcp = Transport.forBackend(loop.backend()).listen(local, backlog, false);
+        var tcp = Transport.forBackend(loop.backend()).listen(local, backlog, reusePort);
         try {
             AsyncListener l = new AsyncListener(this, tcp);
             opened(l.source);
