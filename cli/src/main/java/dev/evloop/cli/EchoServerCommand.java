@@ -3,6 +3,7 @@ package dev.evloop.cli;
 import dev.evloop.poll.Backend;
 import dev.evloop.server.ServerConfig;
 import dev.evloop.server.TcpServer;
+import dev.evloop.server.echo.CompletionEchoServer;
 import dev.evloop.server.echo.EchoHandler;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -66,6 +67,12 @@ final class EchoServerCommand implements Callable<Integer> {
     int maxMessage;
 
     /** For tests and scripts: stop after this many seconds instead of waiting for a signal. */
+    @Option(names = "--io", paramLabel = "completion|readiness",
+            description = "How sockets are driven: completion I/O (the server lends buffers and hears completions; "
+                    + "native on io_uring, emulated elsewhere) or readiness (the server framework). Default: completion "
+                    + "with --backend io_uring, readiness otherwise.")
+    String io;
+
     @Option(names = "--duration", paramLabel = "SECONDS", hidden = true)
     double durationSeconds;
 
@@ -82,6 +89,17 @@ final class EchoServerCommand implements Callable<Integer> {
         if (!(durationSeconds >= 0 && durationSeconds <= 1e9)) throw usage("--duration must be 0 or more seconds, got " + durationSeconds);
         Backend b = BackendConverter.orDefault(backend, cl);
         InetAddress address = resolve(cl, "--host", host);
+        boolean completion;
+        if (io == null) {
+            completion = b == Backend.IO_URING;
+        } else if (io.equalsIgnoreCase("completion")) {
+            completion = true;
+        } else if (io.equalsIgnoreCase("readiness")) {
+            completion = false;
+        } else {
+            throw usage("--io must be completion or readiness, got '" + io + "'");
+        }
+        if (completion) return runOnCompletions(cl, b, new InetSocketAddress(address, port));
 
         ServerConfig config = withEchoLimits(ServerConfig.builder(), maxMessage)
                 .address(new InetSocketAddress(address, port))
@@ -103,6 +121,25 @@ final class EchoServerCommand implements Callable<Integer> {
                 hostAndPort(server.localAddress()), loops, b.name().toLowerCase());
         out.flush();
 
+        ServerRun.untilStopped("echo-server", durationSeconds, server::shutdown);
+        return 0;
+    }
+
+    /** The echo service on completion I/O ({@link CompletionEchoServer}). */
+    private int runOnCompletions(CommandLine cl, Backend b, InetSocketAddress at) {
+        CompletionEchoServer server;
+        try {
+            server = CompletionEchoServer.start(new CompletionEchoServer.Config(at, loops, b, maxClients, maxMessage,
+                    Duration.ofMillis(readTimeoutMillis)));
+        } catch (IOException e) {
+            cl.getErr().println("echo-server: " + describe(e));
+            cl.getErr().flush();
+            return 1;
+        }
+        PrintWriter out = cl.getOut();
+        out.printf("echo-server listening on %s (%d loop(s), %s backend, completion I/O %s)%n",
+                hostAndPort(server.localAddress()), loops, b.name().toLowerCase(), server.isNative() ? "native" : "emulated");
+        out.flush();
         ServerRun.untilStopped("echo-server", durationSeconds, server::shutdown);
         return 0;
     }

@@ -12,11 +12,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EchoServerCommandTest {
     private static final Pattern LISTENING =
-            Pattern.compile("echo-server listening on 127\\.0\\.0\\.1:(\\d+) \\((\\d+) loop\\(s\\), (\\w+) backend\\)");
+            Pattern.compile("echo-server listening on 127\\.0\\.0\\.1:(\\d+) \\((\\d+) loop\\(s\\), (\\w+) backend"
+                    + "(?:, completion I/O (native|emulated))?\\)");
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -55,6 +57,31 @@ class EchoServerCommandTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"io_uring, ''", "epoll, completion"})
+    void servesTheBenchOnCompletionIo(String backend, String io) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.evloop.poll.Backend.parse(backend).isAvailable());
+        StringWriter serverOut = new StringWriter();
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("echo-server", "--port", "0", "--loops", "2",
+                "--backend", backend, "--max-clients", "100", "--read-timeout", "5000", "--duration", "2"));
+        if (!io.isEmpty()) args.addAll(java.util.List.of("--io", io));
+        CompletableFuture<Integer> server = CompletableFuture.supplyAsync(() -> Main.run(
+                new PrintWriter(serverOut, true), new PrintWriter(err, true), args.toArray(String[]::new)));
+        Matcher m = LISTENING.matcher("");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!m.reset(serverOut.toString()).find() && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(m.hitEnd()).as("the listening line: " + serverOut + err).isFalse();
+        assertThat(m.group(3)).isEqualTo(backend);
+        assertThat(m.group(4)).as("completion I/O in use").isNotNull();
+        if (backend.equals("epoll")) assertThat(m.group(4)).isEqualTo("emulated");
+
+        int bench = run("echo-bench", "--port", m.group(1), "--connections", "8", "--size", "256", "--pipeline", "4",
+                "--duration", "1", "--warmup", "0", "--json");
+        assertThat(bench).as(out + "\n" + err).isZero();
+        assertThat(EchoBenchCommandTest.lastLineJson(out.toString()).get("messages_per_s")).isPositive();
+        assertThat(server.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"epoll", "poll", "nio"})
     void aPortInUseIsAFailureNamingEaddrinuse(String backend) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -68,7 +95,7 @@ class EchoServerCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {
         "--port=65536", "--port=-1", "--max-clients=-1", "--read-timeout=-1", "--loops=0", "--max-message=-1",
-        "--backend=kqueue", "--port=x"
+        "--backend=kqueue", "--port=x", "--io=both"
     })
     void badOptionsAreUsageErrorsNamingTheOption(String option) {
         assertThat(run("echo-server", option)).isEqualTo(2);
