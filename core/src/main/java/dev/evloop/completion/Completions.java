@@ -4,6 +4,7 @@ import dev.evloop.completion.Operation.Kind;
 import dev.evloop.loop.EventLoop;
 import dev.evloop.loop.LoopStage;
 import dev.evloop.net.Transport;
+import dev.evloop.uring.IoUring;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -47,25 +48,41 @@ public final class Completions {
     /** Sockets and listeners not yet closed, so a closing loop can close them. */
     private final Set<Source> open = new LinkedHashSet<>();
     private boolean closed;
+    private long seq;
 
-    private Completions(EventLoop loop) {
+    private Completions(EventLoop loop, boolean emulate) {
         this.loop = loop;
-        this.engine = new ReadinessEngine(this, loop, Transport.forBackend(loop.backend()));
+        IoUring ring = emulate ? null : loop.ring();
+        this.engine = ring != null && UringEngine.supported(ring)
+                ? new UringEngine(this, loop, ring)
+                : new ReadinessEngine(this, loop, Transport.forBackend(loop.backend()));
     }
 
     /** The loop's completion I/O, made at the first call. Loop thread only. */
     public static Completions on(EventLoop loop) {
         Objects.requireNonNull(loop, "loop");
-        return loop.stage(Stage.class, Stage::new).completions;
+        return loop.stage(Stage.class, l -> new Stage(l, false)).completions;
+    }
+
+    /**
+     * The loop's completion I/O emulated on readiness even on io_uring, for the contract suite's
+     * emulated run there. Refused if the loop's completion I/O already exists natively.
+     */
+    static Completions emulatedOn(EventLoop loop) {
+        Completions c = loop.stage(Stage.class, l -> new Stage(l, true)).completions;
+        if (c.isNative()) {
+            throw new IllegalStateException("completion I/O of loop " + loop.name() + " already runs natively");
+        }
+        return c;
     }
 
     public EventLoop loop() {
         return loop;
     }
 
-    /** False when operations are emulated on readiness (the only engine so far). */
+    /** True on io_uring's own operations; false when they are emulated on readiness. */
     public boolean isNative() {
-        return false;
+        return engine instanceof UringEngine;
     }
 
     /**
@@ -124,6 +141,10 @@ public final class Completions {
         return engine;
     }
 
+    long nextSeq() {
+        return seq++;
+    }
+
     void opened(Source s) {
         open.add(s);
     }
@@ -169,12 +190,14 @@ public final class Completions {
 
     private void shutdown() {
         deliver();
+        engine.cancelEverything();
         for (Source s : open.toArray(Source[]::new)) {
             Operation op = s.owner instanceof AsyncSocket sock
                     ? new Operation(this, Kind.CLOSE, false, sock, null, null, null, o -> { })
                     : new Operation(this, Kind.CLOSE, false, null, (AsyncListener) s.owner, null, null, o -> { });
             if (!s.closed) engine.close(s, op);
         }
+        engine.shutdown();
         closed = true;
         while (!ready.isEmpty()) deliver();
     }
@@ -183,8 +206,8 @@ public final class Completions {
     private static final class Stage implements LoopStage {
         final Completions completions;
 
-        Stage(EventLoop loop) {
-            this.completions = new Completions(loop);
+        Stage(EventLoop loop, boolean emulate) {
+            this.completions = new Completions(loop, emulate);
         }
 
         @Override

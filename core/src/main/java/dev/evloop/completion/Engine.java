@@ -15,4 +15,13 @@ interface Engine {
 
     /** Cancels everything pending on {@code source}, releases it, then completes {@code close}. */
     void close(Source source, Operation close);
+
+    /**
+     * The loop is closing, before its sources are closed: ask the system to drop everything in
+     * flight now, so no close of one socket (a FIN the peer reads) can finish another's operation first.
+     */
+    default void cancelEverything() {}
+
+    /** The loop is closing and every source was closed: wait (bounded) for what the kernel still holds. */
+    default void shutdown() {}
 }

@@ -65,6 +65,15 @@ public final class Operation {
     long transferred;
     /** PENDING, COMPLETE, DELIVERED. Loop thread only. */
     int state = PENDING;
+    /** Submission order within its {@link Completions}, to deliver a closed socket's operations in order. */
+    final long seq;
+    // Native engine only: the slot whose user_data the kernel holds (-1: not in the kernel), an
+    // ASYNC_CANCEL sent for it, memory the kernel reads or writes besides the buffer (sockaddr,
+    // socklen_t, iovec), and a connect's descriptor until it is handed to a socket.
+    int slot = -1;
+    boolean cancelSent;
+    MemorySegment scratch;
+    int connectFd = -1;
     private IOException error;
     private int errno;
 
@@ -78,6 +87,7 @@ public final class Operation {
         this.remote = remote;
         this.buffer = buffer;
         this.handler = handler;
+        this.seq = completions.nextSeq();
     }
 
     public Kind kind() {
@@ -171,6 +181,7 @@ public final class Operation {
     void deliver() throws Exception {
         state = DELIVERED;
         buffer = null;
+        scratch = null;
         handler.completed(this);
     }
 

@@ -20,6 +20,8 @@ final class Source {
     Registration registration;
     /** Set by a close operation: nothing more may be submitted. */
     boolean closed;
+    /** Native engine: the close waiting for this source's operations still in the kernel. */
+    Operation closing;
 
     Source(Object owner, Pollable pollable) {
         this.owner = owner;

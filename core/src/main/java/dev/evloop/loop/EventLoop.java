@@ -7,6 +7,7 @@ import dev.evloop.poll.Pollers;
 import dev.evloop.poll.ReadyHandler;
 import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
+import dev.evloop.uring.IoUring;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
@@ -415,6 +416,15 @@ public final class EventLoop implements AutoCloseable {
      */
     public void reportError(Throwable failure) {
         errorHandler.accept(Objects.requireNonNull(failure, "failure"));
+    }
+
+    /**
+     * The io_uring the loop waits on when its backend is {@link Backend#IO_URING}, else null: for
+     * completion I/O, which shares it (SQEs it prepares go out with the loop's wait). Owner thread only.
+     */
+    public IoUring ring() {
+        checkInLoop("ring");
+        return poller.ring();
     }
 
     /** The clock reading of the current iteration, in nanoseconds. Owner thread only. */

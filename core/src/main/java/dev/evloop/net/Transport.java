@@ -43,6 +43,19 @@ public enum Transport {
     }
 
     /**
+     * Takes ownership of a connected, non-blocking TCP descriptor made elsewhere (completion I/O's
+     * io_uring accept and connect) as a {@link TcpSocket}. {@link #NATIVE} only.
+     *
+     * @throws IllegalArgumentException for a negative descriptor
+     * @throws UnsupportedOperationException on {@link #NIO}, which has no way to wrap a descriptor
+     */
+    public TcpSocket adopt(int fd, InetSocketAddress remote) {
+        if (fd < 0) throw new IllegalArgumentException("adopt: negative descriptor " + fd);
+        if (this != NATIVE) throw new UnsupportedOperationException("adopt: the NIO transport cannot wrap descriptor " + fd);
+        return NativeTcpSocket.accepted(fd, java.util.Objects.requireNonNull(remote, "remote"));
+    }
+
+    /**
      * A listening socket on {@code local} (port 0: the kernel picks one, see
      * {@link TcpListener#localAddress}), with SO_REUSEADDR on. An IPv6 address binds an IPv6
      * socket; whether it also takes IPv4 connections (IPV6_V6ONLY) is left to the OS default.

@@ -82,7 +82,8 @@ final class IoUringPoller extends PollerBase {
     }
 
     /** The ring, for a second consumer (completion I/O) that tags its user_data with {@link IoUring#COMPLETION_TAG}. */
-    IoUring ring() {
+    @Override
+    public IoUring ring() {
         return ring;
     }
 

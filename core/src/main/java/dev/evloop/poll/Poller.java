@@ -1,5 +1,6 @@
 package dev.evloop.poll;
 
+import dev.evloop.uring.IoUring;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -33,6 +34,14 @@ public interface Poller extends AutoCloseable {
      * @throws IllegalStateException if the source is already registered or this poller is closed
      */
     Registration register(Pollable source, int interest, Trigger trigger, Object attachment) throws IOException;
+
+    /**
+     * The io_uring this poller waits on, for a second consumer of the same ring (completion I/O,
+     * routed by {@link IoUring#COMPLETION_TAG}); null for the other backends.
+     */
+    default IoUring ring() {
+        return null;
+    }
 
     /**
      * Applies staged changes, waits up to {@code timeoutNanos} (negative: no limit; 0: do not
