@@ -43,9 +43,6 @@ public final class Operation {
         }
     }
 
-    /** ECANCELED (Linux asm-generic/errno.h), the result io_uring gives a cancelled request. */
-    static final int ECANCELED = 125;
-
     static final int PENDING = 0;
     static final int COMPLETE = 1;
     static final int DELIVERED = 2;
@@ -104,7 +101,7 @@ public final class Operation {
     }
 
     public boolean isCancelled() {
-        return errno == ECANCELED;
+        return errno == Errno.ECANCELED;
     }
 
     /** Bytes transferred; 0 for a read at the end of the stream, and for accept, connect and close. */
@@ -167,7 +164,7 @@ public final class Operation {
     }
 
     void cancelled() {
-        fail(new NativeException(kind.call, ECANCELED, describe()));
+        fail(new NativeException(kind.call, Errno.ECANCELED, describe()));
     }
 
     /** The address an error names: the peer for sockets, the local address for a listener. */

@@ -415,7 +415,7 @@ final class UringEngine implements Engine {
     }
 
     private static void failOrCancel(Operation op, int res) {
-        if (-res == Operation.ECANCELED) {
+        if (-res == Errno.ECANCELED) {
             op.cancelled();
         } else {
             op.fail(new NativeException(op.kind.call(), -res, op.describe()));
