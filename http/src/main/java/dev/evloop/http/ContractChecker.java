@@ -11,6 +11,11 @@ import java.util.Map;
  * each driving call that the engine's view and the announced state agree and that no event
  * arrives for a socket never announced, already removed, or for a direction it was not told to
  * watch. A violation throws {@link ContractViolation} with the recent history that led to it.
+ *
+ * <p>In async-action mode it also records every request and completion, and {@link AsyncSockets}
+ * reports through it completions the application cannot make: for a socket never opened or
+ * already closed, for an operation not outstanding (reported twice, or never requested), with more
+ * bytes than were lent.
  */
 final class ContractChecker implements SocketCallback {
     private static final int HISTORY = 64;
@@ -66,12 +71,12 @@ final class ContractChecker implements SocketCallback {
         }
     }
 
-    private void record(String line) {
+    void record(String line) {
         if (history.size() == HISTORY) history.removeFirst();
         history.addLast(line);
     }
 
-    private void violation(String what) {
+    void violation(String what) {
         throw new ContractViolation(what + "\nrecent history, oldest first:\n  " + String.join("\n  ", history));
     }
 }

@@ -12,7 +12,6 @@ import dev.evloop.http.codec.Http1ResponseParser;
 import dev.evloop.http.codec.HttpParseException;
 import dev.evloop.http.codec.HttpVersion;
 import dev.evloop.http.codec.ParserLimits;
-import dev.evloop.net.TcpSocket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -34,7 +33,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
 
     final HttpEngine engine;
     final String origin;
-    final TcpSocket socket;
+    final Conduit socket;
     final SocketHandle handle;
     final SocketTable.Entry entry;
     private final Http1ResponseParser parser;
@@ -58,7 +57,7 @@ final class Http1Connection implements Http1ResponseParser.Listener {
     long idleTimer;
     long connectTimer;
 
-    Http1Connection(HttpEngine engine, String origin, TcpSocket socket, SocketHandle handle,
+    Http1Connection(HttpEngine engine, String origin, Conduit socket, SocketHandle handle,
             SocketTable.Entry entry, ParserLimits limits, TlsSession tls) {
         this.engine = engine;
         this.tls = tls;

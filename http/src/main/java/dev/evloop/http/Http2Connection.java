@@ -16,7 +16,6 @@ import dev.evloop.http.codec.h2.Http2Settings;
 import dev.evloop.http.codec.hpack.HpackDecoder;
 import dev.evloop.http.codec.hpack.HpackEncoder;
 import dev.evloop.http.codec.hpack.HpackException;
-import dev.evloop.net.TcpSocket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -64,7 +63,7 @@ final class Http2Connection implements Http2FrameListener {
 
     final HttpEngine engine;
     final String origin;
-    final TcpSocket socket;
+    final Conduit socket;
     final SocketHandle handle;
     final SocketTable.Entry entry;
     final TlsSession tls;
@@ -114,7 +113,7 @@ final class Http2Connection implements Http2FrameListener {
     private boolean goAwayReceived;
     private String goAwayReason;
 
-    Http2Connection(HttpEngine engine, String origin, TcpSocket socket, SocketHandle handle, SocketTable.Entry entry,
+    Http2Connection(HttpEngine engine, String origin, Conduit socket, SocketHandle handle, SocketTable.Entry entry,
             TlsSession tls, int streamWindow, int connectionWindow, int maxStreams, int maxHeaderBytes) {
         this.engine = engine;
         this.origin = origin;

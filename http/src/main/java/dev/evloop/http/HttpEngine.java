@@ -60,6 +60,10 @@ import java.util.concurrent.TimeUnit;
 public final class HttpEngine {
     private final SocketTable table;
     private final ContractChecker checker;
+    /** Async-action mode's sockets and requests; null in readiness mode. */
+    private final AsyncSockets async;
+    /** Async-action mode: a timer due at once, armed when readiness is still owed after a driving call's rounds. */
+    private long pokeTimer;
     private final TimerCallback timerCallback;
     private final Transport transport;
     private final Clock clock;
@@ -136,9 +140,19 @@ public final class HttpEngine {
     private boolean inCallback;
 
     private HttpEngine(Builder b) {
-        SocketCallback cb = Objects.requireNonNull(b.socketCallback, "socketCallback");
+        SocketCallback cb;
+        if (b.asyncIo != null) {
+            if (b.socketCallback != null) {
+                throw new IllegalArgumentException("both socketCallback and asyncIo set: readiness mode (socketCallback) "
+                        + "and async-action mode (asyncIo) exclude each other");
+            }
+            cb = (socket, action, data) -> {}; // interest becomes requests (AsyncSockets.post), nothing to announce
+        } else {
+            cb = Objects.requireNonNull(b.socketCallback, "socketCallback (or asyncIo for async-action mode)");
+        }
         this.checker = b.checking ? new ContractChecker(cb) : null;
         this.table = new SocketTable(checker != null ? checker : cb);
+        this.async = b.asyncIo != null ? new AsyncSockets(this, b.asyncIo, checker) : null;
         this.timerCallback = Objects.requireNonNull(b.timerCallback, "timerCallback");
         this.transport = b.transport;
         this.clock = b.clock;
@@ -197,6 +211,12 @@ public final class HttpEngine {
                 finish(t, null, new IllegalStateException("engine is closed; " + t.request() + " not started"), false);
                 return;
             }
+            if (async != null && t.request().upgradeListener() != null) {
+                finish(t, null, new UnsupportedOperationException("upgrade requests are not supported in async-action "
+                        + "mode (the application owns the socket, and an upgraded stream needs shutdownOutput): "
+                        + t.request()), false);
+                return;
+            }
             long total = t.request().timeout() != null ? t.request().timeout().toNanos() : totalTimeoutNanos;
             if (total > 0) {
                 t.totalTimer = timers.schedule(t.addedNanos + total, () -> fail(t, new HttpTimeoutException(
@@ -227,18 +247,79 @@ public final class HttpEngine {
      * ignored (in checking mode it is a violation).
      */
     public void socketAction(SocketHandle socket, int events) {
+        if (async != null) {
+            throw new IllegalStateException("socketAction(" + socket + ") on an engine in async-action mode: report "
+                    + "completions with connected, received and sent");
+        }
         enter("socketAction");
         try {
             if (checker != null) checker.beforeDrive(socket, events);
             SocketTable.Entry e = table.get(socket);
             if (e == null) return;
-            if (e.owner instanceof Http1Connection c) c.onReady(events);
-            else if (e.owner instanceof Http2Connection h) h.onReady(events);
-            else if (e.owner instanceof UpgradedStream s) s.onReady(events);
-            else if (e.owner == wakeup) drainResolutions();
+            ready(e, events);
         } finally {
             exit();
         }
+    }
+
+    /** The socket of {@code e} is ready for {@code events}: the readiness event or, in async-action mode, a completion's. */
+    void ready(SocketTable.Entry e, int events) {
+        if (e.owner instanceof Http1Connection c) c.onReady(events);
+        else if (e.owner instanceof Http2Connection h) h.onReady(events);
+        else if (e.owner instanceof UpgradedStream s) s.onReady(events);
+        else if (e.owner == wakeup) drainResolutions();
+    }
+
+    /**
+     * Async-action mode: the connect {@link AsyncIo#connect requested} for {@code socket} finished,
+     * {@code error} null if it succeeded. A driving call.
+     */
+    public void connected(SocketHandle socket, IOException error) {
+        AsyncSockets a = asyncMode("connected");
+        enter("connected");
+        try {
+            a.connected(socket, error);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Async-action mode: the receive {@link AsyncIo#receive requested} for {@code socket} finished
+     * with {@code bytes} in the lent buffer (1 up to its length), -1 at the end of the stream, or
+     * {@code error} (bytes then ignored). A driving call.
+     */
+    public void received(SocketHandle socket, int bytes, IOException error) {
+        AsyncSockets a = asyncMode("received");
+        enter("received");
+        try {
+            a.received(socket, bytes, error);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Async-action mode: the send {@link AsyncIo#send requested} for {@code socket} finished with
+     * {@code bytes} sent (1 up to the length lent; the engine asks for the rest), or {@code error}.
+     * A driving call.
+     */
+    public void sent(SocketHandle socket, int bytes, IOException error) {
+        AsyncSockets a = asyncMode("sent");
+        enter("sent");
+        try {
+            a.sent(socket, bytes, error);
+        } finally {
+            exit();
+        }
+    }
+
+    private AsyncSockets asyncMode(String call) {
+        if (async == null) {
+            throw new IllegalStateException(call + "() on an engine in readiness mode: build it with asyncIo(...) for "
+                    + "async-action mode, or call socketAction");
+        }
+        return async;
     }
 
     /** The deadline last announced through the {@link TimerCallback} passed. */
@@ -333,6 +414,7 @@ public final class HttpEngine {
             for (Http2Connection h : new java.util.ArrayList<>(h2Open)) h.close(true, new CancellationException("engine closed"));
             for (Http2Connection h : new java.util.ArrayList<>(h2Open)) h.finishClose(); // no more waiting for GOAWAY
             for (UpgradedStream s : new ArrayDeque<>(streams)) s.terminate(new CancellationException("engine closed"));
+            if (async != null) async.closeAll();
             if (wakeup != null) {
                 wakeupEntry.connectionRead = false;
                 table.remove(wakeupEntry); // REMOVE before close, as for every socket
@@ -409,25 +491,22 @@ public final class HttpEngine {
 
     private void finishDrive() {
         // Listeners called here may start more of the same (a stream resumed from onComplete, a
-        // transfer added from onClosed that fails at once): repeat until nothing is owed.
-        while (!readSoon.isEmpty() || !finished.isEmpty() || !ended.isEmpty()) {
-            UpgradedStream s;
-            while ((s = readSoon.poll()) != null) s.readPending();
-            Transfer t;
-            while ((t = finished.poll()) != null) {
-                if (queueResults) results.add(t.result);
-                try {
-                    t.listener().onComplete(t.result);
-                } catch (RuntimeException e) {
-                    System.getLogger("dev.evloop.http").log(System.Logger.Level.WARNING,
-                            "transfer listener failed for " + t, e);
-                }
-            }
-            while ((s = ended.poll()) != null) s.notifyClosed();
+        // transfer added from onClosed that fails at once): repeat until nothing is owed. In
+        // async-action mode readiness owed to connections (bytes received, room to write) is more
+        // of the same, in a bounded number of rounds.
+        int rounds = 0;
+        do {
+            deliverOwed();
+        } while (async != null && rounds++ < ASYNC_ROUNDS && async.dispatch());
+        if (async != null && pokeTimer == 0 && async.owesReadiness()) {
+            // Still owed after the rounds (a connection that wants more turns than that): come
+            // back through timeoutAction at once, as a readiness loop would at its next wait.
+            pokeTimer = timers.schedule(clock.nanoTime(), () -> pokeTimer = 0);
         }
         inCallback = true;
         try {
             table.flush();
+            if (async != null) async.post();
             long next = timers.nextDeadlineNanos();
             if (next == Long.MAX_VALUE) {
                 if (announcedDeadline != Long.MAX_VALUE) {
@@ -443,6 +522,27 @@ public final class HttpEngine {
             inCallback = false;
         }
         if (checker != null) checker.verify(table);
+    }
+
+    /** Async-action mode: rounds of owed readiness per driving call before handing back to the loop. */
+    private static final int ASYNC_ROUNDS = 64;
+
+    private void deliverOwed() {
+        while (!readSoon.isEmpty() || !finished.isEmpty() || !ended.isEmpty()) {
+            UpgradedStream s;
+            while ((s = readSoon.poll()) != null) s.readPending();
+            Transfer t;
+            while ((t = finished.poll()) != null) {
+                if (queueResults) results.add(t.result);
+                try {
+                    t.listener().onComplete(t.result);
+                } catch (RuntimeException e) {
+                    System.getLogger("dev.evloop.http").log(System.Logger.Level.WARNING,
+                            "transfer listener failed for " + t, e);
+                }
+            }
+            while ((s = ended.poll()) != null) s.notifyClosed();
+        }
     }
 
     // ---------------------------------------------------------------- transfers and connections
@@ -639,6 +739,11 @@ public final class HttpEngine {
         String host = uri.getHost().startsWith("[") && uri.getHost().endsWith("]")
                 ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
         InetAddress now = literal(host);
+        if (now == null && async != null) {
+            throw new java.net.UnknownHostException("async-action mode resolves no names (the result would need a "
+                    + "socket of the engine's own to come back through): use an IP literal or localhost, not " + host
+                    + ", for " + t.request());
+        }
         if (now != null) {
             connect(origin, uri, t, new InetSocketAddress(now, port));
         } else {
@@ -742,13 +847,21 @@ public final class HttpEngine {
     }
 
     private void connect(String origin, URI uri, Transfer t, InetSocketAddress address) throws IOException {
-        TcpSocket socket;
-        try {
-            socket = transport.connect(address);
-        } catch (IOException e) {
-            throw new IOException("connect to " + address + " for " + t.request() + ": " + e.getMessage(), e);
+        Conduit socket;
+        SocketHandle handle;
+        if (async != null) {
+            handle = new SocketHandle(++generations);
+            socket = async.open(handle, address);
+        } else {
+            TcpSocket tcp;
+            try {
+                tcp = transport.connect(address);
+            } catch (IOException e) {
+                throw new IOException("connect to " + address + " for " + t.request() + ": " + e.getMessage(), e);
+            }
+            handle = new SocketHandle(tcp, ++generations);
+            socket = new SocketConduit(tcp);
         }
-        SocketHandle handle = new SocketHandle(socket, ++generations);
         boolean https = origin.startsWith("https:");
         HttpVersionPolicy policy = policy(t);
         if (!https && policy.allowsHttp2(false)) {
@@ -775,7 +888,7 @@ public final class HttpEngine {
     }
 
     /** h2c with prior knowledge (RFC 9113 §3.3): the connection speaks HTTP/2 from its first byte. */
-    private void connectHttp2(String origin, Transfer t, InetSocketAddress address, TcpSocket socket, SocketHandle handle) {
+    private void connectHttp2(String origin, Transfer t, InetSocketAddress address, Conduit socket, SocketHandle handle) {
         Http2Connection h = newHttp2(origin, socket, handle, table.add(handle), null);
         perHost.merge(origin, 1, Integer::sum);
         total++;
@@ -791,7 +904,7 @@ public final class HttpEngine {
         table.connectionInterest(h.entry, false, true); // the TCP connect: no stream exists yet
     }
 
-    private Http2Connection newHttp2(String origin, TcpSocket socket, SocketHandle handle, SocketTable.Entry entry,
+    private Http2Connection newHttp2(String origin, Conduit socket, SocketHandle handle, SocketTable.Entry entry,
             TlsSession tls) {
         Http2Connection h = new Http2Connection(this, origin, socket, handle, entry, tls, h2StreamWindow,
                 h2ConnectionWindow, maxStreams, limits.maxHeaderSectionBytes());
@@ -1203,7 +1316,7 @@ public final class HttpEngine {
         discardInput(c.socket);
     }
 
-    void discardInput(TcpSocket socket) {
+    void discardInput(Conduit socket) {
         ByteBuffer buf = readBufferBusy ? ByteBuffer.allocate(16 * 1024) : readBuffer;
         try {
             for (int i = 0; i < 16; i++) {
@@ -1248,6 +1361,7 @@ public final class HttpEngine {
         m.put("h2Open", h2Open.size());
         m.put("h2Active", h2Active.size());
         m.put("h2Pending", h2Pending.size());
+        m.put("asyncSockets", async != null ? async.size() : 0);
         return m;
     }
 
@@ -1331,6 +1445,7 @@ public final class HttpEngine {
     /** Options for {@link HttpEngine}. The two callbacks are required. */
     public static final class Builder {
         private SocketCallback socketCallback;
+        private AsyncIo asyncIo;
         private TimerCallback timerCallback;
         private Transport transport = Transport.NATIVE;
         private Clock clock = Clock.system();
@@ -1431,6 +1546,19 @@ public final class HttpEngine {
 
         public Builder socketCallback(SocketCallback cb) {
             this.socketCallback = cb;
+            return this;
+        }
+
+        /**
+         * Async-action (completion) mode instead of readiness: the application owns the sockets and
+         * performs each connect, receive, send and close the engine asks of {@code io}, reporting
+         * completions through {@link HttpEngine#connected}, {@link HttpEngine#received} and
+         * {@link HttpEngine#sent}. Excludes {@link #socketCallback}; {@link #transport} is unused.
+         * Names are not resolved (IP literals and localhost only) and upgrade requests are refused.
+         * See {@link AsyncIo}.
+         */
+        public Builder asyncIo(AsyncIo io) {
+            this.asyncIo = Objects.requireNonNull(io, "io");
             return this;
         }
 

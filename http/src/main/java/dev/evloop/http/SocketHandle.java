@@ -9,7 +9,9 @@ import dev.evloop.poll.Pollable;
  * OS has given the same number to a new socket (seed 001, curl #14976).
  *
  * <p>{@link #pollable()} is what the application registers with its poller: a raw descriptor on
- * the native transport, a JDK channel on the NIO one.
+ * the native transport, a JDK channel on the NIO one. In async-action mode ({@link AsyncIo}) the
+ * application owns the socket: the handle has no pollable ({@code null}, {@link #fd()} -1) and
+ * names the socket the engine asked it to {@linkplain AsyncIo#connect connect}.
  */
 public final class SocketHandle {
     private final Pollable pollable;
@@ -25,7 +27,14 @@ public final class SocketHandle {
         this.generation = generation;
     }
 
-    /** Register this with the application's poller. */
+    /** Async-action mode: a socket the application opens and owns. */
+    SocketHandle(long generation) {
+        this.pollable = null;
+        this.fd = -1;
+        this.generation = generation;
+    }
+
+    /** Register this with the application's poller; null in async-action mode. */
     public Pollable pollable() {
         return pollable;
     }

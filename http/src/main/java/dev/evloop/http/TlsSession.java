@@ -1,6 +1,5 @@
 package dev.evloop.http;
 
-import dev.evloop.net.TcpSocket;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +29,7 @@ final class TlsSession {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final SSLEngine engine;
-    private final TcpSocket socket;
+    private final Conduit socket;
     private final String peer;
     private ByteBuffer netIn;
     private ByteBuffer appIn;
@@ -39,12 +38,12 @@ final class TlsSession {
     private boolean wantWrite;
 
     /** ALPN offering HTTP/1.1 only. */
-    TlsSession(SSLContext context, String host, int port, TcpSocket socket) {
+    TlsSession(SSLContext context, String host, int port, Conduit socket) {
         this(context, host, port, socket, new String[] {"http/1.1"});
     }
 
     /** {@code protocols}: the ALPN offer (RFC 7301), most preferred first. */
-    TlsSession(SSLContext context, String host, int port, TcpSocket socket, String[] protocols) {
+    TlsSession(SSLContext context, String host, int port, Conduit socket, String[] protocols) {
         this.socket = socket;
         this.peer = host + ":" + port;
         engine = context.createSSLEngine(host, port);

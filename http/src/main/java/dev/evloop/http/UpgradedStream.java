@@ -5,7 +5,6 @@ import static dev.evloop.poll.Events.HANGUP;
 import static dev.evloop.poll.Events.READ;
 import static dev.evloop.poll.Events.WRITE;
 
-import dev.evloop.net.TcpSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -46,7 +45,7 @@ public final class UpgradedStream {
     private static final System.Logger LOG = System.getLogger("dev.evloop.http");
 
     private final HttpEngine engine;
-    private final TcpSocket socket;
+    private final Conduit socket;
     private final SocketHandle handle;
     private final SocketTable.Entry entry;
     /** Null for plain TCP. */
@@ -76,7 +75,7 @@ public final class UpgradedStream {
     private boolean socketClosed;
     private final Set<Long> timerIds = new HashSet<>();
 
-    UpgradedStream(HttpEngine engine, TcpSocket socket, SocketHandle handle, SocketTable.Entry entry, TlsSession tls,
+    UpgradedStream(HttpEngine engine, Conduit socket, SocketHandle handle, SocketTable.Entry entry, TlsSession tls,
             UpgradeListener listener) {
         this.engine = engine;
         this.socket = socket;

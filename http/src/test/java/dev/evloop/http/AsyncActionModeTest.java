@@ -1,0 +1,414 @@
+package dev.evloop.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.evloop.testing.TestTls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Async-action (completion) mode against Jetty: the engine asks {@link BlockingThreadsApp} to
+ * connect, receive, send and close, and the app performs each with blocking calls on its own
+ * threads. Checking mode is on throughout; the last tests make the application's mistakes with a
+ * recording {@link AsyncIo} that performs nothing.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AsyncActionModeTest {
+    private static final Duration MAX = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path dir;
+    static JettyFixture jetty;
+    static JettyH2Fixture h2;
+    static SSLContext trusting;
+
+    private BlockingThreadsApp app;
+    private HttpEngine engine;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path keyStore = TestTls.keyStore(dir);
+        jetty = new JettyFixture(keyStore, TestTls.PASSWORD);
+        h2 = new JettyH2Fixture(keyStore);
+        trusting = TestTls.trusting(keyStore);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        jetty.close();
+        h2.close();
+    }
+
+    private HttpEngine engine(java.util.function.Consumer<HttpEngine.Builder> options) {
+        app = new BlockingThreadsApp();
+        HttpEngine.Builder b = HttpEngine.builder().asyncIo(app).timerCallback(app).checking(true).sslContext(trusting);
+        options.accept(b);
+        engine = b.build();
+        app.attach(engine);
+        return engine;
+    }
+
+    @AfterEach
+    void settle() throws InterruptedException {
+        if (app == null) return;
+        app.closeAndSettle(MAX);
+        assertThat(app.openSockets()).as("sockets the app still holds").isZero();
+        assertThat(engine.footprint().values()).as("engine footprint %s", engine.footprint()).allMatch(v -> v == 0);
+    }
+
+    private List<TransferResult> run(List<HttpRequest> requests) throws InterruptedException {
+        List<Transfer> transfers = new ArrayList<>();
+        for (HttpRequest r : requests) {
+            Transfer t = Transfer.collecting(r, result -> {});
+            transfers.add(t);
+            engine.add(t);
+        }
+        app.runUntil(() -> transfers.stream().allMatch(Transfer::isDone), MAX);
+        List<TransferResult> results = new ArrayList<>();
+        for (Transfer t : transfers) results.add(t.result());
+        while (engine.nextResult() != null) {
+            // drained: the footprint check at the end wants none queued
+        }
+        return results;
+    }
+
+    private TransferResult run(HttpRequest request) throws InterruptedException {
+        return run(List.of(request)).get(0);
+    }
+
+    private static HttpResponse ok(TransferResult r) {
+        assertThat(r.error()).as("error of %s", r.transfer()).isNull();
+        assertThat(r.response().status()).isEqualTo(200);
+        return r.response();
+    }
+
+    private static byte[] payload(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) (i * 31 + (i >>> 11));
+        return b;
+    }
+
+    private static byte[] letters(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
+        return b;
+    }
+
+    @Test
+    void plainGetsAndPostsWithLargeBodiesOnOneKeptAliveConnection() throws Exception {
+        engine(b -> {});
+        int before = jetty.opened.get();
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/hello")).build())).bodyAsString()).isEqualTo("hello");
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/bytes/1000000")).build())).body()).isEqualTo(letters(1_000_000));
+        byte[] big = payload(3_000_000);
+        HttpResponse echoed = ok(run(HttpRequest.newBuilder(jetty.uri("/echo")).POST(big).build()));
+        assertThat(echoed.body()).isEqualTo(big);
+        assertThat(echoed.headers().first("X-Method")).contains("POST");
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/chunked")).build())).bodyAsString()).isEqualTo("first,second");
+        assertThat(jetty.opened.get() - before).as("one connection, reused").isEqualTo(1);
+        assertThat(app.connects.get()).isEqualTo(1);
+        // 3 MB through 32 KiB lent buffers: many operations each way.
+        assertThat(app.sends.get()).isGreaterThan(3_000_000 / AsyncSocket.SEND_BUFFER);
+        assertThat(app.receives.get()).isGreaterThan(4_000_000 / AsyncSocket.RECEIVE_BUFFER);
+    }
+
+    @Test
+    void partialSendsAreFollowedByTheRest() throws Exception {
+        engine(b -> {});
+        app.sendCap = 1000;
+        byte[] body = payload(200_000);
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/echo")).POST(body).build())).body()).isEqualTo(body);
+        assertThat(app.partialSends.get()).isGreaterThan(100);
+    }
+
+    @Test
+    void httpsOverHttp11() throws Exception {
+        engine(b -> b.versionPolicy(HttpVersionPolicy.HTTP_1_1));
+        int before = jetty.opened.get();
+        HttpResponse r = ok(run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/bytes/500000")).build()));
+        assertThat(r.version()).isEqualTo("HTTP/1.1");
+        assertThat(r.body()).isEqualTo(letters(500_000));
+        byte[] big = payload(1_000_000);
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/echo")).POST(big).build())).body())
+                .isEqualTo(big);
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/chunked")).build())).bodyAsString())
+                .isEqualTo("first,second");
+        assertThat(jetty.opened.get() - before).as("one TLS connection, reused").isEqualTo(1);
+    }
+
+    @Test
+    void anUntrustedCertificateFailsTheHandshake() throws Exception {
+        app = new BlockingThreadsApp();
+        engine = HttpEngine.builder().asyncIo(app).timerCallback(app).checking(true).build(); // default trust store
+        app.attach(engine);
+        TransferResult r = run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/hello")).build());
+        assertThat(r.error()).isInstanceOf(IOException.class).hasMessageContaining("TLS handshake with localhost")
+                .hasMessageContaining("PKIX");
+    }
+
+    @Test
+    void manyConcurrentTransfersOnOneHttp2ConnectionOverTls() throws Exception {
+        engine(b -> {});
+        int before = h2.totalConnections();
+        List<HttpRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 40; i++) requests.add(HttpRequest.newBuilder(h2.tlsUri("/bytes/" + (1000 + i * 5000))).build());
+        byte[] big = payload(700_000);
+        requests.add(HttpRequest.newBuilder(h2.tlsUri("/echo")).POST(big).build());
+        List<TransferResult> results = run(requests);
+        for (int i = 0; i < 40; i++) {
+            HttpResponse r = ok(results.get(i));
+            assertThat(r.version()).isEqualTo("HTTP/2");
+            assertThat(r.body()).hasSize(1000 + i * 5000);
+        }
+        assertThat(ok(results.get(40)).body()).isEqualTo(big);
+        assertThat(h2.totalConnections() - before).as("one connection: ALPN h2, multiplexed").isEqualTo(1);
+        assertThat(engine.http2Connections()).isEqualTo(1);
+    }
+
+    @Test
+    void h2cWithPriorKnowledge() throws Exception {
+        engine(b -> b.versionPolicy(HttpVersionPolicy.HTTP_2_PRIOR_KNOWLEDGE));
+        List<HttpRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 10; i++) requests.add(HttpRequest.newBuilder(h2.uri("/bytes/" + (100_000 + i))).build());
+        for (TransferResult r : run(requests)) {
+            assertThat(ok(r).version()).isEqualTo("HTTP/2");
+        }
+        assertThat(run(requests.subList(0, 1)).get(0).response().body()).hasSize(100_000);
+        assertThat(app.connects.get()).as("reused for the second batch").isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedConnectIsAnErrorNamingTheConnect() throws Exception {
+        engine(b -> {});
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        TransferResult r = run(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build());
+        assertThat(r.error()).isInstanceOf(java.net.ConnectException.class)
+                .hasMessageContaining("connect to /127.0.0.1:" + port)
+                .hasMessageContaining("refused");
+    }
+
+    @Test
+    void aPeerResetIsAnErrorNamingTheReceive() throws Exception {
+        engine(b -> {});
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread peer = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    byte[] buf = new byte[4096];
+                    String head = "";
+                    while (!head.contains("\r\n\r\n")) {
+                        int n = in.read(buf);
+                        if (n < 0) return;
+                        head += new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    }
+                    s.setSoLinger(true, 0); // close with RST (SO_LINGER 0, socket(7))
+                } catch (IOException ignored) {
+                    // the test fails on the client side if this does not happen
+                }
+            });
+            TransferResult r = run(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/")).build());
+            assertThat(r.error()).isInstanceOf(IOException.class)
+                    .hasMessageContaining("receive from /127.0.0.1:" + server.getLocalPort())
+                    .hasMessageContaining("reset");
+            peer.join(5000);
+        }
+    }
+
+    @Test
+    void aTimeoutWithAReceiveOutstandingClosesThroughTheAppAndIgnoresTheLateCompletion() throws Exception {
+        engine(b -> b.idleTimeout(Duration.ofMillis(300)));
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread peer = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    accepted.add(server.accept()); // reads nothing, answers nothing
+                } catch (IOException ignored) {
+                    // closed by the test
+                }
+            });
+            try {
+                TransferResult r = run(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/")).build());
+                assertThat(r.error()).isInstanceOf(HttpTimeoutException.class).hasMessageContaining("no bytes for 300 ms");
+                assertThat(app.closes.get()).as("the engine asked the app to close").isEqualTo(1);
+                // The receive was outstanding at the close: its completion (an error) still comes and is ignored.
+                app.runUntil(() -> app.outstanding.get() == 0, MAX);
+                assertThat(app.afterClose.get()).isGreaterThanOrEqualTo(1);
+                assertThat(engine.footprint().get("asyncSockets")).isZero();
+            } finally {
+                peer.join(5000);
+                for (Socket s : accepted) s.close();
+            }
+        }
+    }
+
+    @Test
+    void upgradesAndNamesToResolveAreRefusedClearly() throws Exception {
+        engine(b -> {});
+        TransferResult upgrade = run(HttpRequest.newBuilder(jetty.uri("/hello"))
+                .header("Connection", "Upgrade").header("Upgrade", "websocket")
+                .upgrade(new UpgradeListener() {
+                    @Override
+                    public void onUpgrade(UpgradedStream stream, HttpResponse response) {}
+
+                    @Override
+                    public void onData(UpgradedStream stream, ByteBuffer data) {}
+
+                    @Override
+                    public void onClosed(UpgradedStream stream, Throwable cause) {}
+                }).build());
+        assertThat(upgrade.error()).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("async-action mode");
+        TransferResult named = run(HttpRequest.newBuilder(URI.create("http://example.invalid/")).build());
+        assertThat(named.error()).isInstanceOf(java.net.UnknownHostException.class)
+                .hasMessageContaining("async-action mode resolves no names").hasMessageContaining("example.invalid");
+        assertThat(app.connects.get()).isZero();
+    }
+
+    // ---------------------------------------------------------------- the application's mistakes
+
+    /** Records requests and performs nothing: the test reports completions by hand. */
+    private static final class RecordingIo implements AsyncIo {
+        final List<String> requests = new ArrayList<>();
+        SocketHandle socket;
+        ByteBuffer received;
+        ByteBuffer sent;
+        Runnable duringReceive;
+
+        @Override
+        public void connect(SocketHandle s, InetSocketAddress address) {
+            socket = s;
+            requests.add("connect " + address.getPort());
+        }
+
+        @Override
+        public void receive(SocketHandle s, ByteBuffer buffer) {
+            received = buffer;
+            requests.add("receive " + buffer.remaining());
+            if (duringReceive != null) duringReceive.run();
+        }
+
+        @Override
+        public void send(SocketHandle s, ByteBuffer buffer) {
+            sent = buffer;
+            requests.add("send " + buffer.remaining());
+        }
+
+        @Override
+        public void close(SocketHandle s) {
+            requests.add("close");
+        }
+    }
+
+    @Test
+    void completionsTheApplicationCannotMakeAreViolations() {
+        RecordingIo io = new RecordingIo();
+        HttpEngine e = HttpEngine.builder().asyncIo(io).timerCallback(ms -> {}).checking(true).build();
+        Transfer t = Transfer.collecting(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/x")).build(), r -> {});
+        e.add(t);
+        assertThat(io.requests).containsExactly("connect 9");
+        SocketHandle h = io.socket;
+        assertThat(h.pollable()).isNull();
+
+        assertThatThrownBy(() -> e.received(new SocketHandle(999_999), 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("for a socket this engine never opened").hasMessageContaining("request connect");
+        assertThatThrownBy(() -> e.received(h, 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("no receive is outstanding");
+        assertThatThrownBy(() -> e.socketAction(h, dev.evloop.poll.Events.READ)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("async-action mode");
+
+        e.connected(h, null);
+        assertThat(io.requests).hasSize(3).contains("receive " + AsyncSocket.RECEIVE_BUFFER);
+        assertThat(io.sent).isNotNull();
+        int head = io.sent.remaining();
+        assertThat(new String(bytes(io.sent.duplicate()), java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("GET /x HTTP/1.1\r\n");
+        assertThatThrownBy(() -> e.connected(h, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("no connect is outstanding");
+        assertThatThrownBy(() -> e.sent(h, head + 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("a send reports 1 to " + head);
+        assertThatThrownBy(() -> e.received(h, AsyncSocket.RECEIVE_BUFFER + 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("a receive reports 1 to " + AsyncSocket.RECEIVE_BUFFER);
+        assertThatThrownBy(() -> e.received(h, 0, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("or -1 at the end of the stream");
+        e.sent(h, head, null);
+        assertThatThrownBy(() -> e.sent(h, 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("no send is outstanding");
+
+        // A completion may not drive the engine from inside a request callback.
+        byte[] part = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        io.received.put(part);
+        List<Throwable> refused = new ArrayList<>();
+        io.duringReceive = () -> {
+            try {
+                e.received(h, 1, null);
+            } catch (IllegalStateException x) {
+                refused.add(x);
+            }
+        };
+        e.received(h, part.length, null);
+        assertThat(refused).singleElement().satisfies(x -> assertThat(x).hasMessageContaining("from inside the socket or timer callback"));
+        io.duringReceive = null;
+        assertThat(t.isDone()).isFalse();
+
+        // The engine gives up on the transfer: close requested while the receive is outstanding.
+        e.remove(t);
+        assertThat(io.requests).last().isEqualTo("close");
+        assertThat(h.isClosed()).isTrue();
+        e.received(h, -1, null); // outstanding at the close: accepted and ignored
+        assertThat(e.footprint().get("asyncSockets")).isZero();
+        assertThatThrownBy(() -> e.received(h, 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("already closed");
+        assertThat(t.result().error()).isInstanceOf(java.util.concurrent.CancellationException.class);
+        e.close();
+    }
+
+    @Test
+    void withoutCheckingStrayCompletionsAreIgnoredAndImpossibleCountsRefused() {
+        RecordingIo io = new RecordingIo();
+        HttpEngine e = HttpEngine.builder().asyncIo(io).timerCallback(ms -> {}).checking(false).build();
+        e.add(Transfer.collecting(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/x")).build(), r -> {}));
+        SocketHandle h = io.socket;
+        e.received(h, 5, null); // nothing outstanding: ignored
+        e.connected(h, null);
+        assertThatThrownBy(() -> e.received(h, AsyncSocket.RECEIVE_BUFFER + 1, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the length lent");
+        e.close();
+        e.received(h, -1, null);
+        e.sent(h, io.sent.remaining(), null);
+        assertThat(e.footprint().get("asyncSockets")).isZero();
+    }
+
+    @Test
+    void bothModesAtOnceIsRefused() {
+        assertThatThrownBy(() -> HttpEngine.builder().asyncIo(new RecordingIo()).socketCallback((s, a, d) -> {})
+                .timerCallback(ms -> {}).build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exclude each other");
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        return a;
+    }
+}
