@@ -171,6 +171,16 @@ final class TlsSession {
         return appIn.hasRemaining() || netIn.position() > 0 && !eof;
     }
 
+    /** Ciphertext read from the socket and not yet decrypted (a partial record included); for tests. */
+    int heldCiphertext() {
+        return netIn.position();
+    }
+
+    /** Decrypted bytes not yet handed out; for tests. */
+    int heldPlaintext() {
+        return appIn.remaining();
+    }
+
     /**
      * Starts the close: close_notify (RFC 8446 §6.1) after whatever ciphertext still waits.
      *

@@ -41,6 +41,7 @@ final class BlockingThreadsApp implements AsyncIo, TimerCallback {
     /** Sends are capped at this many bytes (forces partial sends); 0 for none. */
     volatile int sendCap;
 
+
     private static final class Sock {
         final SocketHandle handle;
         final ExecutorService reader;
