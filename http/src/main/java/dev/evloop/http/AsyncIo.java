@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  *       thread. They only start the operation: the callbacks may not call the engine (refused with
  *       an {@link IllegalStateException}) and must not throw; a failure is reported as the
  *       operation's completion, with its error.
- *   <li>Every request completes exactly once, with its driving call, from the driving thread (post
+ *   <li>Every connect, receive and send completes exactly once, with its driving call, from the driving thread (post
  *       completions from I/O threads to it). That holds after {@link #close} too: the engine
  *       ignores the completion of an operation that was outstanding when it asked to close.
  *   <li>At most one receive and one send are outstanding per socket; receive and send only after
@@ -43,6 +43,13 @@ public interface AsyncIo {
      * {@link HttpEngine#sent}.
      */
     void send(SocketHandle socket, ByteBuffer buffer);
+
+    /**
+     * Shut down the sending direction (shutdown(2) with SHUT_WR: FIN after the bytes sent). Asked
+     * by an {@link UpgradedStream} after every byte the engine wrote was sent; nothing is sent on
+     * the socket after it. No completion is reported: a failure shows in the next receive.
+     */
+    void shutdownOutput(SocketHandle socket);
 
     /**
      * Close the socket. Operations still outstanding on it must still be completed (with an error,

@@ -55,6 +55,8 @@ final class AsyncSocket implements Conduit {
     boolean sendOutstanding;
     int sendLent;
     IOException sendError;
+    boolean shutdownRequested;
+    boolean shutdownPosted;
     /** The engine closed the socket ({@link #close}); nothing is dispatched to it any more. */
     boolean closeRequested;
     boolean closePosted;
@@ -90,6 +92,7 @@ final class AsyncSocket implements Conduit {
     @Override
     public int write(ByteBuffer src) throws IOException {
         if (closeRequested) throw new ClosedChannelException();
+        if (shutdownRequested) throw new IOException("write after shutdownOutput on " + handle);
         if (sendError != null) throw sendError;
         if (!connected) throw new IllegalStateException("write before the connect completed on " + handle);
         int n = Math.min(src.remaining(), staged.remaining());
@@ -98,9 +101,12 @@ final class AsyncSocket implements Conduit {
         return n;
     }
 
+    /** Asked of the application once every byte written before it is sent ({@link AsyncSockets#post}). */
     @Override
-    public void shutdownOutput() {
-        throw new UnsupportedOperationException("shutdownOutput in async-action mode: " + handle);
+    public void shutdownOutput() throws IOException {
+        if (closeRequested) throw new ClosedChannelException();
+        if (sendError != null) throw sendError;
+        shutdownRequested = true;
     }
 
     @Override

@@ -211,6 +211,11 @@ final class AsyncSockets {
                 forgetIfQuiet(s);
                 continue;
             }
+            if (s.shutdownRequested && !s.shutdownPosted && s.connected && !s.sendOutstanding && !s.hasUnsent()) {
+                s.shutdownPosted = true;
+                record("request shutdownOutput " + s.handle);
+                io.shutdownOutput(s.handle);
+            }
             if (s.connected && !s.receiveOutstanding && !s.in.hasRemaining() && !s.eof && s.receiveError == null
                     && wantsRead(s)) {
                 s.receiveOutstanding = true;

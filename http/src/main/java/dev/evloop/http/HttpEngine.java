@@ -56,6 +56,13 @@ import java.util.concurrent.TimeUnit;
  * through {@link #socketAction} and {@link #timeoutAction}. Its listener hears {@code onUpgrade},
  * {@code onData} and {@code onDrained} during the work, {@code onClosed} after the finished
  * transfers of the driving call in which the stream ended.
+ *
+ * <p>Async-action (completion) mode, {@link Builder#asyncIo} (seed 003): the application owns the
+ * sockets and the engine asks it, through {@link AsyncIo}, to connect, receive into and send from
+ * buffers it lends, and close; the application reports completions with {@link #connected},
+ * {@link #received} and {@link #sent}, driving calls like {@link #socketAction}. Interest becomes
+ * requests at step 3 of the driving call, and completed operations become readiness for the
+ * connections at step 2. TLS, HTTP/2 and upgraded streams are the same code in both modes.
  */
 public final class HttpEngine {
     private final SocketTable table;
@@ -209,12 +216,6 @@ public final class HttpEngine {
             running++;
             if (closed) {
                 finish(t, null, new IllegalStateException("engine is closed; " + t.request() + " not started"), false);
-                return;
-            }
-            if (async != null && t.request().upgradeListener() != null) {
-                finish(t, null, new UnsupportedOperationException("upgrade requests are not supported in async-action "
-                        + "mode (the application owns the socket, and an upgraded stream needs shutdownOutput): "
-                        + t.request()), false);
                 return;
             }
             long total = t.request().timeout() != null ? t.request().timeout().toNanos() : totalTimeoutNanos;
@@ -1554,7 +1555,7 @@ public final class HttpEngine {
          * performs each connect, receive, send and close the engine asks of {@code io}, reporting
          * completions through {@link HttpEngine#connected}, {@link HttpEngine#received} and
          * {@link HttpEngine#sent}. Excludes {@link #socketCallback}; {@link #transport} is unused.
-         * Names are not resolved (IP literals and localhost only) and upgrade requests are refused.
+         * Names are not resolved: IP literals and localhost only.
          * See {@link AsyncIo}.
          */
         public Builder asyncIo(AsyncIo io) {

@@ -40,13 +40,14 @@ class AsyncActionModeTest {
     static JettyFixture jetty;
     static JettyH2Fixture h2;
     static SSLContext trusting;
+    static Path keyStore;
 
     private BlockingThreadsApp app;
     private HttpEngine engine;
 
     @BeforeAll
     static void start() throws Exception {
-        Path keyStore = TestTls.keyStore(dir);
+        keyStore = TestTls.keyStore(dir);
         jetty = new JettyFixture(keyStore, TestTls.PASSWORD);
         h2 = new JettyH2Fixture(keyStore);
         trusting = TestTls.trusting(keyStore);
@@ -316,26 +317,56 @@ class AsyncActionModeTest {
     }
 
     @Test
-    void upgradesAndNamesToResolveAreRefusedClearly() throws Exception {
+    void namesToResolveAreRefusedClearly() throws Exception {
         engine(b -> {});
-        TransferResult upgrade = run(HttpRequest.newBuilder(jetty.uri("/hello"))
-                .header("Connection", "Upgrade").header("Upgrade", "websocket")
-                .upgrade(new UpgradeListener() {
-                    @Override
-                    public void onUpgrade(UpgradedStream stream, HttpResponse response) {}
-
-                    @Override
-                    public void onData(UpgradedStream stream, ByteBuffer data) {}
-
-                    @Override
-                    public void onClosed(UpgradedStream stream, Throwable cause) {}
-                }).build());
-        assertThat(upgrade.error()).isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining("async-action mode");
         TransferResult named = run(HttpRequest.newBuilder(URI.create("http://example.invalid/")).build());
         assertThat(named.error()).isInstanceOf(java.net.UnknownHostException.class)
                 .hasMessageContaining("async-action mode resolves no names").hasMessageContaining("example.invalid");
         assertThat(app.connects.get()).isZero();
+    }
+
+    /**
+     * An upgraded stream on an app-owned socket: 1 MiB echoed through the lent buffers, then
+     * shutdownOutput (after the bytes, and for TLS after close_notify) and the server's end.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void anUpgradedStreamEchoesAndShutsDown(boolean tls) throws Exception {
+        try (UpgradeServer server = new UpgradeServer(tls ? TestTls.serving(keyStore) : null)) {
+            engine(b -> {});
+            UpgradeTest.Rec rec = new UpgradeTest.Rec();
+            rec.keep = false;
+            long[] got = {0, -1};
+            rec.onData = b -> {
+                for (int i = b.position(); i < b.limit(); i++, got[0]++) {
+                    if (b.get(i) != UpgradeServer.pattern(got[0]) && got[1] < 0) got[1] = got[0];
+                }
+            };
+            Transfer t = Transfer.collecting(UpgradeTest.upgradeRequest(server.uri("/echo"), rec), r -> {});
+            engine.add(t);
+            app.runUntil(t::isDone, MAX);
+            assertThat(t.result().error()).isNull();
+            assertThat(t.result().response().status()).isEqualTo(101);
+            long total = 1 << 20;
+            ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            for (long sent = 0; sent < total; sent += chunk.capacity()) {
+                chunk.clear();
+                for (int j = 0; j < chunk.capacity(); j++) chunk.put(UpgradeServer.pattern(sent + j));
+                rec.stream.write(chunk.flip());
+            }
+            app.runUntil(() -> got[0] >= total, MAX);
+            assertThat(got[0]).isEqualTo(total);
+            assertThat(got[1]).as("first byte that differs").isEqualTo(-1);
+            rec.stream.shutdownOutput();
+            app.runUntil(() -> rec.closed > 0, MAX); // the server echoes the FIN
+            assertThat(rec.cause).isNull();
+            assertThat(app.shutdowns.get()).isOne();
+            app.runUntil(() -> engine.upgradedStreams() == 0, MAX);
+            assertThat(rec.stream.socket().isClosed()).isTrue();
+            while (engine.nextResult() != null) {
+                // the 101's result
+            }
+        }
     }
 
     // ---------------------------------------------------------------- the application's mistakes
@@ -365,6 +396,11 @@ class AsyncActionModeTest {
         public void send(SocketHandle s, ByteBuffer buffer) {
             sent = buffer;
             requests.add("send " + buffer.remaining());
+        }
+
+        @Override
+        public void shutdownOutput(SocketHandle s) {
+            requests.add("shutdownOutput");
         }
 
         @Override

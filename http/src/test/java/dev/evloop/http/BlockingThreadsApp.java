@@ -32,6 +32,7 @@ final class BlockingThreadsApp implements AsyncIo, TimerCallback {
     final AtomicInteger receives = new AtomicInteger();
     final AtomicInteger sends = new AtomicInteger();
     final AtomicInteger closes = new AtomicInteger();
+    final AtomicInteger shutdowns = new AtomicInteger();
     /** Operations outstanding (requested, completion not yet handed to the engine). */
     final AtomicInteger outstanding = new AtomicInteger();
     /** Completions reported after the engine had asked to close their socket. */
@@ -133,6 +134,21 @@ final class BlockingThreadsApp implements AsyncIo, TimerCallback {
             int bytes = n;
             IOException err = error;
             post(s, () -> engine.sent(socket, bytes, err));
+        });
+    }
+
+    @Override
+    public void shutdownOutput(SocketHandle socket) {
+        shutdowns.incrementAndGet();
+        Sock s = sock(socket, "shutdownOutput");
+        // On the writer thread, after any send queued before it (the engine asks only when none is
+        // outstanding, so there is none); a failure shows in the next receive.
+        s.writer.execute(() -> {
+            try {
+                s.channel().shutdownOutput();
+            } catch (IOException ignored) {
+                // the peer is gone: the reader hears it
+            }
         });
     }
 
