@@ -16,9 +16,9 @@ import java.nio.ByteBuffer;
  *       thread. They only start the operation: the callbacks may not call the engine (refused with
  *       an {@link IllegalStateException}) and must not throw; a failure is reported as the
  *       operation's completion, with its error.
- *   <li>Every connect, receive and send completes exactly once, with its driving call, from the driving thread (post
- *       completions from I/O threads to it). That holds after {@link #close} too: the engine
- *       ignores the completion of an operation that was outstanding when it asked to close.
+ *   <li>Every connect, receive and send completes exactly once, with its driving call, from the
+ *       driving thread (post completions from I/O threads to it). That holds after {@link #close}
+ *       too: the engine ignores the completion of an operation outstanding when it asked to close.
  *   <li>At most one receive and one send are outstanding per socket; receive and send only after
  *       {@code connected} reported success, never after {@link #close}.
  *   <li>The buffers are lent: direct buffers whose contents and address the engine leaves alone
