@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * {@link UpgradedStream}, {@link TlsSession}): the calls the protocol code makes on its socket,
  * with the non-blocking socket's meaning (0: nothing now, -1: end of stream). Two
  * implementations: {@link SocketConduit}, the engine's own socket in readiness mode, and
- * {@link AsyncSocket}, a socket the application owns in async-action mode, read and written
+ * {@link AppSocket}, a socket the application owns in async-action mode, read and written
  * through buffers the engine lends it (seed 003). The protocol code is the same for both.
  */
 interface Conduit {

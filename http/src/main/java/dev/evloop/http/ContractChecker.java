@@ -12,7 +12,7 @@ import java.util.Map;
  * arrives for a socket never announced, already removed, or for a direction it was not told to
  * watch. A violation throws {@link ContractViolation} with the recent history that led to it.
  *
- * <p>In async-action mode it also records every request and completion, and {@link AsyncSockets}
+ * <p>In async-action mode it also records every request and completion, and {@link AppSockets}
  * reports through it completions the application cannot make: for a socket never opened or
  * already closed, for an operation not outstanding (reported twice, or never requested), with more
  * bytes than were lent.

@@ -68,7 +68,7 @@ public final class HttpEngine {
     private final SocketTable table;
     private final ContractChecker checker;
     /** Async-action mode's sockets and requests; null in readiness mode. */
-    private final AsyncSockets async;
+    private final AppSockets async;
     /** Async-action mode: a timer due at once, armed when readiness is still owed after a driving call's rounds. */
     private long pokeTimer;
     private final TimerCallback timerCallback;
@@ -153,13 +153,13 @@ public final class HttpEngine {
                 throw new IllegalArgumentException("both socketCallback and asyncIo set: readiness mode (socketCallback) "
                         + "and async-action mode (asyncIo) exclude each other");
             }
-            cb = (socket, action, data) -> {}; // interest becomes requests (AsyncSockets.post), nothing to announce
+            cb = (socket, action, data) -> {}; // interest becomes requests (AppSockets.post), nothing to announce
         } else {
             cb = Objects.requireNonNull(b.socketCallback, "socketCallback (or asyncIo for async-action mode)");
         }
         this.checker = b.checking ? new ContractChecker(cb) : null;
         this.table = new SocketTable(checker != null ? checker : cb);
-        this.async = b.asyncIo != null ? new AsyncSockets(this, b.asyncIo, checker) : null;
+        this.async = b.asyncIo != null ? new AppSockets(this, b.asyncIo, checker) : null;
         this.timerCallback = Objects.requireNonNull(b.timerCallback, "timerCallback");
         this.transport = b.transport;
         this.clock = b.clock;
@@ -276,7 +276,7 @@ public final class HttpEngine {
      * {@code error} null if it succeeded. A driving call.
      */
     public void connected(SocketHandle socket, IOException error) {
-        AsyncSockets a = asyncMode("connected");
+        AppSockets a = asyncMode("connected");
         enter("connected");
         try {
             a.connected(socket, error);
@@ -291,7 +291,7 @@ public final class HttpEngine {
      * {@code error} (bytes then ignored). A driving call.
      */
     public void received(SocketHandle socket, int bytes, IOException error) {
-        AsyncSockets a = asyncMode("received");
+        AppSockets a = asyncMode("received");
         enter("received");
         try {
             a.received(socket, bytes, error);
@@ -306,7 +306,7 @@ public final class HttpEngine {
      * A driving call.
      */
     public void sent(SocketHandle socket, int bytes, IOException error) {
-        AsyncSockets a = asyncMode("sent");
+        AppSockets a = asyncMode("sent");
         enter("sent");
         try {
             a.sent(socket, bytes, error);
@@ -315,7 +315,7 @@ public final class HttpEngine {
         }
     }
 
-    private AsyncSockets asyncMode(String call) {
+    private AppSockets asyncMode(String call) {
         if (async == null) {
             throw new IllegalStateException(call + "() on an engine in readiness mode: build it with asyncIo(...) for "
                     + "async-action mode, or call socketAction");

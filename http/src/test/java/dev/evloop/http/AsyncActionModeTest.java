@@ -128,8 +128,8 @@ class AsyncActionModeTest {
         assertThat(jetty.opened.get() - before).as("one connection, reused").isEqualTo(1);
         assertThat(app.connects.get()).isEqualTo(1);
         // 3 MB through 32 KiB lent buffers: many operations each way.
-        assertThat(app.sends.get()).isGreaterThan(3_000_000 / AsyncSocket.SEND_BUFFER);
-        assertThat(app.receives.get()).isGreaterThan(4_000_000 / AsyncSocket.RECEIVE_BUFFER);
+        assertThat(app.sends.get()).isGreaterThan(3_000_000 / AppSocket.SEND_BUFFER);
+        assertThat(app.receives.get()).isGreaterThan(4_000_000 / AppSocket.RECEIVE_BUFFER);
     }
 
     @Test
@@ -198,7 +198,7 @@ class AsyncActionModeTest {
             // A whole record is surely held at 5 + 2^14 + 256 bytes of ciphertext (RFC 8446 §5.2);
             // fewer may be a partial record, which no read can decrypt yet.
             boolean held = c.tls.heldPlaintext() > 0
-                    || c.tls.heldCiphertext() + ((AsyncSocket) c.socket).in.remaining() >= 5 + 16384 + 256;
+                    || c.tls.heldCiphertext() + ((AppSocket) c.socket).in.remaining() >= 5 + 16384 + 256;
             long before = delivered[0];
             int receives = app.receives.get();
             engine.resume(t); // a driving call with no completion in it
@@ -427,7 +427,7 @@ class AsyncActionModeTest {
                 .hasMessageContaining("async-action mode");
 
         e.connected(h, null);
-        assertThat(io.requests).hasSize(3).contains("receive " + AsyncSocket.RECEIVE_BUFFER);
+        assertThat(io.requests).hasSize(3).contains("receive " + AppSocket.RECEIVE_BUFFER);
         assertThat(io.sent).isNotNull();
         int head = io.sent.remaining();
         assertThat(new String(bytes(io.sent.duplicate()), java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("GET /x HTTP/1.1\r\n");
@@ -435,8 +435,8 @@ class AsyncActionModeTest {
                 .hasMessageContaining("no connect is outstanding");
         assertThatThrownBy(() -> e.sent(h, head + 1, null)).isInstanceOf(ContractViolation.class)
                 .hasMessageContaining("a send reports 1 to " + head);
-        assertThatThrownBy(() -> e.received(h, AsyncSocket.RECEIVE_BUFFER + 1, null)).isInstanceOf(ContractViolation.class)
-                .hasMessageContaining("a receive reports 1 to " + AsyncSocket.RECEIVE_BUFFER);
+        assertThatThrownBy(() -> e.received(h, AppSocket.RECEIVE_BUFFER + 1, null)).isInstanceOf(ContractViolation.class)
+                .hasMessageContaining("a receive reports 1 to " + AppSocket.RECEIVE_BUFFER);
         assertThatThrownBy(() -> e.received(h, 0, null)).isInstanceOf(ContractViolation.class)
                 .hasMessageContaining("or -1 at the end of the stream");
         e.sent(h, head, null);
@@ -479,7 +479,7 @@ class AsyncActionModeTest {
         SocketHandle h = io.socket;
         e.received(h, 5, null); // nothing outstanding: ignored
         e.connected(h, null);
-        assertThatThrownBy(() -> e.received(h, AsyncSocket.RECEIVE_BUFFER + 1, null))
+        assertThatThrownBy(() -> e.received(h, AppSocket.RECEIVE_BUFFER + 1, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the length lent");
         e.close();
         e.received(h, -1, null);

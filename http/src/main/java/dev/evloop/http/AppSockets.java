@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Async-action mode's side of the engine: the sockets the application owns ({@link AsyncSocket}),
+ * Async-action mode's side of the engine: the sockets the application owns ({@link AppSocket}),
  * the requests made to it through {@link AsyncIo} and the completions it reports.
  *
  * <p>Interest becomes requests: a receive is kept outstanding while the socket's table entry wants
@@ -28,7 +28,7 @@ import java.util.Map;
  * socket or an operation not outstanding is ignored, and a byte count outside what was lent is
  * refused ({@link IllegalArgumentException}): it cannot be taken without corrupting the stream.
  */
-final class AsyncSockets {
+final class AppSockets {
     /** Writes before the close may take this long to be sent; the close is requested then anyway. */
     static final long LINGER_NANOS = HttpEngine.CLOSE_NOTIFY_GRACE_NANOS;
 
@@ -36,18 +36,18 @@ final class AsyncSockets {
     private final AsyncIo io;
     private final ContractChecker checker;
     /** Every socket opened and not forgotten: open, or closed with operations outstanding. Identity keys. */
-    private final Map<SocketHandle, AsyncSocket> sockets = new LinkedHashMap<>();
-    private final List<AsyncSocket> snapshot = new ArrayList<>();
+    private final Map<SocketHandle, AppSocket> sockets = new LinkedHashMap<>();
+    private final List<AppSocket> snapshot = new ArrayList<>();
 
-    AsyncSockets(HttpEngine engine, AsyncIo io, ContractChecker checker) {
+    AppSockets(HttpEngine engine, AsyncIo io, ContractChecker checker) {
         this.engine = engine;
         this.io = io;
         this.checker = checker;
     }
 
     /** A new socket to {@code address}; its connect is requested at the end of the driving call. */
-    AsyncSocket open(SocketHandle handle, InetSocketAddress address) {
-        AsyncSocket s = new AsyncSocket(handle, address);
+    AppSocket open(SocketHandle handle, InetSocketAddress address) {
+        AppSocket s = new AppSocket(handle, address);
         sockets.put(handle, s);
         return s;
     }
@@ -61,7 +61,7 @@ final class AsyncSockets {
 
     void connected(SocketHandle h, IOException error) {
         record("connected " + h + (error != null ? " error " + error : ""));
-        AsyncSocket s = find("connected", h);
+        AppSocket s = find("connected", h);
         if (s == null) return;
         if (!s.connectOutstanding) {
             misuse("connected(" + h + ") but no connect is outstanding on it (reported twice, or never requested)");
@@ -78,7 +78,7 @@ final class AsyncSockets {
 
     void received(SocketHandle h, int bytes, IOException error) {
         record("received " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
-        AsyncSocket s = find("received", h);
+        AppSocket s = find("received", h);
         if (s == null) return;
         if (!s.receiveOutstanding) {
             misuse("received(" + h + ", " + bytes + ") but no receive is outstanding on it (reported twice, or never requested)");
@@ -107,7 +107,7 @@ final class AsyncSockets {
 
     void sent(SocketHandle h, int bytes, IOException error) {
         record("sent " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
-        AsyncSocket s = find("sent", h);
+        AppSocket s = find("sent", h);
         if (s == null) return;
         if (!s.sendOutstanding) {
             misuse("sent(" + h + ", " + bytes + ") but no send is outstanding on it (reported twice, or never requested)");
@@ -128,14 +128,14 @@ final class AsyncSockets {
         if (s.closeRequested && s.closePosted) forgetIfQuiet(s);
     }
 
-    private AsyncSocket find(String call, SocketHandle h) {
-        AsyncSocket s = sockets.get(h);
+    private AppSocket find(String call, SocketHandle h) {
+        AppSocket s = sockets.get(h);
         if (s == null) misuse(call + "(" + h + ") for a socket " + (h.isClosed() ? "already closed, with no operation outstanding"
                 : "this engine never opened"));
         return s;
     }
 
-    private void forgetIfQuiet(AsyncSocket s) {
+    private void forgetIfQuiet(AppSocket s) {
         if (s.closePosted && s.quiet()) sockets.remove(s.handle);
     }
 
@@ -149,7 +149,7 @@ final class AsyncSockets {
         snapshot.clear();
         snapshot.addAll(sockets.values());
         boolean any = false;
-        for (AsyncSocket s : snapshot) {
+        for (AppSocket s : snapshot) {
             if (s.closeRequested) continue;
             SocketTable.Entry e = engine.table().get(s.handle);
             if (e == null) continue;
@@ -166,7 +166,7 @@ final class AsyncSockets {
 
     /** True if {@link #dispatch} would deliver something. */
     boolean owesReadiness() {
-        for (AsyncSocket s : sockets.values()) {
+        for (AppSocket s : sockets.values()) {
             if (s.closeRequested) continue;
             SocketTable.Entry e = engine.table().get(s.handle);
             if (e == null) continue;
@@ -180,7 +180,7 @@ final class AsyncSockets {
     void post() {
         snapshot.clear();
         snapshot.addAll(sockets.values());
-        for (AsyncSocket s : snapshot) {
+        for (AppSocket s : snapshot) {
             if (!s.connectPosted) {
                 s.connectPosted = true;
                 s.connectOutstanding = true;
@@ -226,13 +226,13 @@ final class AsyncSockets {
         }
     }
 
-    private boolean wantsRead(AsyncSocket s) {
+    private boolean wantsRead(AppSocket s) {
         SocketTable.Entry e = engine.table().get(s.handle);
         SocketAction want = e == null ? null : e.wanted();
         return want != null && (want.interest() & READ) != 0;
     }
 
-    private void postSend(AsyncSocket s) {
+    private void postSend(AppSocket s) {
         if (!s.lent.hasRemaining()) {
             if (s.staged.position() == 0) return;
             ByteBuffer b = s.lent;
@@ -247,7 +247,7 @@ final class AsyncSockets {
 
     /** The engine closes: sockets still open are closed without waiting for their bytes. */
     void closeAll() {
-        for (AsyncSocket s : sockets.values()) {
+        for (AppSocket s : sockets.values()) {
             if (s.closeRequested) s.lingerOver = true;
         }
     }

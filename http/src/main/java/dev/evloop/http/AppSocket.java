@@ -12,7 +12,7 @@ import java.nio.channels.ClosedChannelException;
 /**
  * Async-action mode: a socket the application owns, seen by the protocol code as a
  * {@link Conduit}. Reads take bytes from the last completed receive, writes copy into a staging
- * buffer; {@link AsyncSockets} turns what the connection wants into requests at the end of the
+ * buffer; {@link AppSockets} turns what the connection wants into requests at the end of the
  * driving call and completions into readiness for the connection.
  *
  * <p>Lent buffers are never touched while lent, by construction:
@@ -29,7 +29,7 @@ import java.nio.channels.ClosedChannelException;
  * requested by the engine ({@link #close}) → close posted to the application (after the bytes
  * written were sent, or the grace) → forgotten once no operation is outstanding.
  */
-final class AsyncSocket implements Conduit {
+final class AppSocket implements Conduit {
     static final int RECEIVE_BUFFER = 32 * 1024;
     static final int SEND_BUFFER = 32 * 1024;
 
@@ -64,7 +64,7 @@ final class AsyncSocket implements Conduit {
     boolean lingerOver;
     long lingerTimer;
 
-    AsyncSocket(SocketHandle handle, InetSocketAddress remote) {
+    AppSocket(SocketHandle handle, InetSocketAddress remote) {
         this.handle = handle;
         this.remote = remote;
     }
@@ -101,7 +101,7 @@ final class AsyncSocket implements Conduit {
         return n;
     }
 
-    /** Asked of the application once every byte written before it is sent ({@link AsyncSockets#post}). */
+    /** Asked of the application once every byte written before it is sent ({@link AppSockets#post}). */
     @Override
     public void shutdownOutput() throws IOException {
         if (closeRequested) throw new ClosedChannelException();
@@ -114,7 +114,7 @@ final class AsyncSocket implements Conduit {
         return remote;
     }
 
-    /** The engine is done with the socket; {@link AsyncSockets#post} asks the application to close it. */
+    /** The engine is done with the socket; {@link AppSockets#post} asks the application to close it. */
     @Override
     public void close() {
         closeRequested = true;
