@@ -436,7 +436,7 @@ public final class EchoCompare {
             usage: EchoCompare --from OUT/results.jsonl     (the tables of an earlier run again)
                    EchoCompare --evloop-modules MODULE_PATH --bench-cp CLASS_PATH --out DIR
                               [--rounds 3] [--duration 5] [--warmup 2] [--pipeline 1]
-                              [--connections 1,64,1000] [--sizes 64,16384] [--servers evloop,netty,nio]
+                              [--connections 1,64,1000] [--sizes 64,16384] [--servers evloop,netty,nio] (also evloop-uring)
                               [--server-jvm 'OPTIONS'] [--client-jvm 'OPTIONS'] [--extra-jvm SERVER='OPTIONS']...
                               [--quiet-wait 120] (seconds to wait for a quiet machine before each run)
             """;

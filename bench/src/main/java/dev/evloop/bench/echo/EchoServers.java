@@ -18,20 +18,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Starts the three echo servers as separate JVMs with the same JVM options, and stops them.
+ * Starts the echo servers as separate JVMs with the same JVM options, and stops them.
  * Each listens on 127.0.0.1, on a port it picks (port 0) and prints.
  *
  * <ul>
  *   <li>{@code evloop}: {@code dev.evloop.cli.Main echo-server --port 0 --loops 1 --backend epoll}
  *       on the module path, as {@code ./evloop echo-server} runs it, with native access granted to
  *       {@code dev.evloop.core,dev.evloop.cli} as the launcher does;
+ *   <li>{@code evloop-uring}: the same with {@code --backend io_uring}: the echo service on
+ *       completion I/O, natively on io_uring (its listening line says native or emulated);
  *   <li>{@code netty}: {@link NettyEchoServer} on the class path, native access granted to the
  *       unnamed module (Netty loads its epoll library through JNI);
  *   <li>{@code nio}: {@link NioEchoServer} on the class path.
  * </ul>
  */
 final class EchoServers {
-    static final List<String> ALL = List.of("evloop", "netty", "nio");
+    static final List<String> ALL = List.of("evloop", "evloop-uring", "netty", "nio");
     private static final Pattern LISTENING = Pattern.compile("listening (?:on \\S*:)?(\\d+)");
 
     /** Where the programs are: the evloop CLI's module path, and the bench jar (class path). */
@@ -41,14 +43,15 @@ final class EchoServers {
             cmd.add(java);
             cmd.addAll(jvmOptions);
             switch (server) {
-                case "evloop", "evloop-cli" -> {
+                case "evloop", "evloop-uring", "evloop-cli" -> {
                     cmd.add("--enable-native-access=dev.evloop.core,dev.evloop.cli");
                     cmd.add("-p");
                     cmd.add(evloopModulePath);
                     cmd.add("-m");
                     cmd.add("dev.evloop.cli/dev.evloop.cli.Main");
-                    if (server.equals("evloop")) {
-                        cmd.addAll(List.of("echo-server", "--port", "0", "--loops", "1", "--backend", "epoll"));
+                    if (!server.equals("evloop-cli")) {
+                        cmd.addAll(List.of("echo-server", "--port", "0", "--loops", "1", "--backend",
+                                server.equals("evloop") ? "epoll" : "io_uring"));
                     }
                 }
                 case "netty" -> {
