@@ -100,6 +100,17 @@ public final class AsyncSocket {
         return op;
     }
 
+    /**
+     * Shuts down the sending direction now (shutdown(2), SHUT_WR: a FIN after the bytes already
+     * sent). Not an operation: it takes effect at once, so call it only once every write has
+     * completed (a write still pending would be cut off).
+     */
+    public void shutdownOutput() throws IOException {
+        completions.checkThread("shutdownOutput");
+        checkOpen("shutdownOutput");
+        tcp.shutdownOutput();
+    }
+
     /** False once {@link #close} was called (or the loop closed). */
     public boolean isOpen() {
         return !source.closed;
