@@ -488,6 +488,72 @@ class AsyncActionModeTest {
     }
 
     @Test
+    void aConnectTimeoutClosesThroughTheAppAndTheLateConnectIsIgnored() {
+        dev.evloop.loop.ManualClock clock = new dev.evloop.loop.ManualClock();
+        RecordingIo io = new RecordingIo();
+        long[] timer = {-1};
+        HttpEngine e = HttpEngine.builder().asyncIo(io).timerCallback(ms -> timer[0] = ms).clock(clock)
+                .connectTimeout(Duration.ofMillis(100)).checking(true).build();
+        Transfer t = Transfer.collecting(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/x")).build(), r -> {});
+        e.add(t);
+        assertThat(timer[0]).isEqualTo(100);
+        clock.advanceMillis(100);
+        e.timeoutAction();
+        assertThat(t.result().error()).isInstanceOf(HttpTimeoutException.class)
+                .hasMessageContaining("connect to /127.0.0.1:9 timed out after 100 ms");
+        assertThat(io.requests).containsExactly("connect 9", "close");
+        assertThat(e.footprint().get("asyncSockets")).as("the connect is still outstanding").isOne();
+        e.connected(io.socket, null); // it finished after all: ignored (the app closes what it connected)
+        assertThat(e.footprint().get("asyncSockets")).isZero();
+        e.close();
+    }
+
+    /**
+     * The close is asked once every byte written before it was sent (the kernel would send what
+     * write(2) took before a close too), or after one second.
+     */
+    @Test
+    void theCloseWaitsForTheWrittenBytesForOneSecondAtMost() {
+        dev.evloop.loop.ManualClock clock = new dev.evloop.loop.ManualClock();
+        RecordingIo io = new RecordingIo();
+        HttpEngine e = HttpEngine.builder().asyncIo(io).timerCallback(ms -> {}).clock(clock).checking(true).build();
+        int lend = AppSocket.SEND_BUFFER;
+        Transfer t = Transfer.collecting(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/up")).POST(payload(200_000))
+                .build(), r -> {});
+        e.add(t);
+        SocketHandle h = io.socket;
+        e.connected(h, null);
+        assertThat(io.requests).containsExactly("connect 9", "send " + lend);
+        e.sent(h, 1000, null); // partial: the rest is asked again, and the room made is written into
+        assertThat(io.requests).containsExactly("connect 9", "send " + lend, "send " + (lend - 1000));
+        e.remove(t);
+        assertThat(io.requests).as("no close while written bytes wait").doesNotContain("close");
+        e.sent(h, lend - 1000, null);
+        assertThat(io.requests).as("the bytes staged meanwhile go next").endsWith("send " + lend).doesNotContain("close");
+        e.sent(h, lend, null);
+        assertThat(io.requests).last().isEqualTo("close");
+        assertThat(e.footprint().get("asyncSockets")).isZero();
+
+        // A peer that takes nothing: the close comes after the grace, the send still outstanding.
+        Transfer second = Transfer.collecting(HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/up"))
+                .POST(payload(200_000)).build(), r -> {});
+        io.requests.clear();
+        e.add(second);
+        SocketHandle h2 = io.socket;
+        assertThat(h2).isNotSameAs(h);
+        e.connected(h2, null);
+        e.remove(second);
+        assertThat(io.requests).containsExactly("connect 9", "send " + lend);
+        clock.advance(AppSockets.LINGER_NANOS, TimeUnit.NANOSECONDS);
+        e.timeoutAction();
+        assertThat(io.requests).last().isEqualTo("close");
+        assertThat(e.footprint().get("asyncSockets")).as("the send is still outstanding").isOne();
+        e.sent(h2, 0, new IOException("closed")); // its completion after the close: ignored
+        assertThat(e.footprint().get("asyncSockets")).isZero();
+        e.close();
+    }
+
+    @Test
     void bothModesAtOnceIsRefused() {
         assertThatThrownBy(() -> HttpEngine.builder().asyncIo(new RecordingIo()).socketCallback((s, a, d) -> {})
                 .timerCallback(ms -> {}).build()).isInstanceOf(IllegalArgumentException.class)
