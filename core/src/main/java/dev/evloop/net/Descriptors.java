@@ -21,6 +21,7 @@ import java.nio.file.Path;
  */
 public final class Descriptors {
     private static final Path PROC_FD = Path.of("/proc/self/fd");
+    private static final Path DEV_FD = Path.of("/dev/fd");
     /** RLIM_INFINITY, {@code ~0UL}: read as a signed long, -1. */
     private static final long RLIM_INFINITY = -1L;
     private static final VarHandle RLIM_CUR =
@@ -31,23 +32,39 @@ public final class Descriptors {
     private Descriptors() {}
 
     /**
-     * The number of open descriptors, from the entries of /proc/self/fd (proc(5)), less the one
-     * the listing itself holds open while it reads the directory.
+     * The number of open descriptors: the entries of the per-process descriptor directory, less the
+     * one the listing itself holds open while it reads the directory. Linux: /proc/self/fd
+     * (proc(5)). macOS: /dev/fd (fd(4), devfs lists the caller's descriptors). FreeBSD: /dev/fd
+     * with fdescfs(5) mounted on it; without it devfs shows only 0, 1 and 2, which this detects
+     * (a running JVM always holds more) and refuses.
      *
-     * @throws UnsupportedOperationException if this is not Linux or /proc is not mounted
+     * @throws UnsupportedOperationException on other systems, or if the directory is missing or
+     *     (FreeBSD) not fdescfs
      */
     public static int openCount() {
-        if (Platform.current() != Platform.LINUX) {
-            throw new UnsupportedOperationException("counting descriptors needs Linux's /proc/self/fd; this is "
-                    + Platform.current());
-        }
+        Path dir = switch (Platform.current()) {
+            case LINUX -> PROC_FD;
+            case MACOS, FREEBSD -> DEV_FD;
+            default -> throw new UnsupportedOperationException(
+                    "counting descriptors needs /proc/self/fd (Linux) or /dev/fd (macOS, FreeBSD); this is "
+                            + Platform.current());
+        };
+        return count(dir);
+    }
+
+    /** Package-private so tests can count through /dev/fd on Linux, where it links to /proc/self/fd. */
+    static int count(Path dir) {
         int n = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC_FD)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path ignored : entries) n++;
         } catch (NoSuchFileException e) {
-            throw new UnsupportedOperationException("/proc is not mounted: " + e.getMessage(), e);
+            throw new UnsupportedOperationException(dir + " does not exist: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException("listing " + PROC_FD, e);
+            throw new UncheckedIOException("listing " + dir, e);
+        }
+        if (n <= 3) {
+            throw new UnsupportedOperationException(dir + " lists only " + n + " entries, fewer than this process"
+                    + " holds open (on FreeBSD, mount fdescfs: mount -t fdescfs fdesc /dev/fd)");
         }
         return n - 1;
     }

@@ -24,13 +24,86 @@ final class NativeSockets {
     private static final VarHandle L_LINGER =
             SocketAbi.LINGER.varHandle(MemoryLayout.PathElement.groupElement("l_linger"));
 
+    /**
+     * socket(2) and accept4(2) take SOCK_NONBLOCK | SOCK_CLOEXEC on Linux (2.6.27) and FreeBSD (10.0),
+     * so the descriptor is never blocking and never inheritable. macOS has neither the flags nor
+     * accept4: there both are set with fcntl(2) right after, and a fork+exec by native code on
+     * another thread in between could inherit the descriptor (the JDK's own launcher closes
+     * inherited descriptors in the child).
+     */
+    private static final boolean ATOMIC_FLAGS = SocketAbi.SOCK_NONBLOCK != 0 && Libc.has("accept4");
+
+    /** Test hook: take the macOS path (socket / accept, then fcntl) on any platform. */
+    static volatile boolean forceFcntlFallback;
+
     private NativeSockets() {}
 
-    /** A non-blocking, close-on-exec TCP socket of {@code address}'s family. */
+    /** Whether the next {@link #open} and {@link #accept} use the fcntl fallback. */
+    static boolean usesFcntlFallback() {
+        return !ATOMIC_FLAGS || forceFcntlFallback;
+    }
+
+    /**
+     * A non-blocking, close-on-exec TCP socket of {@code address}'s family, with SO_NOSIGPIPE where
+     * the kernel has it.
+     */
     static int open(InetSocketAddress address) throws NativeException {
         int family = Addresses.resolve(address) instanceof Inet6Address ? SocketAbi.AF_INET6 : SocketAbi.AF_INET;
-        return NativeException.check("socket",
-                Libc.socket(family, SocketAbi.SOCK_STREAM | SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC, 0));
+        int fd;
+        if (usesFcntlFallback()) {
+            fd = NativeException.check("socket", Libc.socket(family, SocketAbi.SOCK_STREAM, 0));
+        } else {
+            fd = NativeException.check("socket",
+                    Libc.socket(family, SocketAbi.SOCK_STREAM | SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC, 0));
+        }
+        try {
+            if (usesFcntlFallback()) nonBlockingCloseOnExec(fd);
+            noSigpipe(fd);
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC, or accept(2) and fcntl(2) where accept4 is
+     * missing (macOS); SO_NOSIGPIPE where the kernel has it. Returns the descriptor or
+     * {@code -errno} of accept; a failure after accept closes the new descriptor and is thrown.
+     */
+    static int accept(int listener, MemorySegment peer, MemorySegment peerLen) throws NativeException {
+        boolean fallback = usesFcntlFallback();
+        int fd = fallback
+                ? Libc.accept(listener, peer, peerLen)
+                : Libc.accept4(listener, peer, peerLen, SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC);
+        if (fd < 0) return fd;
+        try {
+            if (fallback) nonBlockingCloseOnExec(fd);
+            noSigpipe(fd);
+            return fd;
+        } catch (NativeException | RuntimeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** fcntl(2): O_NONBLOCK added to the status flags, FD_CLOEXEC as the descriptor flags. */
+    static void nonBlockingCloseOnExec(int fd) throws NativeException {
+        int flags = NativeException.check("fcntl(F_GETFL)", Libc.fcntl(fd, Libc.F_GETFL, 0));
+        NativeException.check("fcntl(F_SETFL, O_NONBLOCK)", Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK));
+        NativeException.check("fcntl(F_SETFD, FD_CLOEXEC)", Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC));
+    }
+
+    /**
+     * SO_NOSIGPIPE (macOS, FreeBSD): a write to a connection the peer reset returns EPIPE without
+     * raising SIGPIPE. macOS has no MSG_NOSIGNAL, and the option also covers write(2) and writev(2),
+     * which no flag reaches. Linux has no such option; its {@code send} passes MSG_NOSIGNAL, and
+     * HotSpot ignores SIGPIPE for the rest.
+     */
+    static void noSigpipe(int fd) throws NativeException {
+        if (SocketAbi.SO_NOSIGPIPE >= 0) {
+            setInt(fd, SocketAbi.SOL_SOCKET, SocketAbi.SO_NOSIGPIPE, 1, "SO_NOSIGPIPE");
+        }
     }
 
     /**

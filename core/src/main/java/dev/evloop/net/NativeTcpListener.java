@@ -17,7 +17,7 @@ import java.net.InetSocketAddress;
 final class NativeTcpListener implements TcpListener {
     private final int fd;
     private final InetSocketAddress local;
-    /** accept4's peer address out-parameters, reused; GC-managed since any thread may own the listener. */
+    /** accept's peer address out-parameters, reused; GC-managed since any thread may own the listener. */
     private final MemorySegment peer;
     private final MemorySegment peerLen;
     /** Owner thread only. */
@@ -35,7 +35,9 @@ final class NativeTcpListener implements TcpListener {
     /**
      * socket, SO_REUSEADDR (rebind while old connections sit in TIME_WAIT), SO_REUSEPORT if asked
      * (several listeners share the port, the kernel spreads connections), TCP_NODELAY (Linux
-     * copies it to accepted sockets, saving a setsockopt per connection), bind, listen.
+     * copies it to accepted sockets, saving a setsockopt per connection; so do FreeBSD's syncache
+     * and XNU's tcp_input, which copy TF_NODELAY from the listener), bind, listen. SO_REUSEPORT on
+     * the BSDs shares the port without spreading connections (FreeBSD's SO_REUSEPORT_LB would).
      */
     static NativeTcpListener listen(InetSocketAddress local, int backlog, boolean reusePort) throws IOException {
         int fd = NativeSockets.open(local);
@@ -64,8 +66,9 @@ final class NativeTcpListener implements TcpListener {
     }
 
     /**
-     * accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC: the new socket is non-blocking from the start,
-     * with no fcntl and no window in which a fork could inherit it.
+     * accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC where the kernel has it, so the new socket is
+     * non-blocking from the start with no window in which a fork could inherit it; accept(2) and
+     * fcntl(2) on macOS ({@link NativeSockets#accept}).
      */
     @Override
     public TcpSocket accept() throws IOException {
@@ -73,7 +76,7 @@ final class NativeTcpListener implements TcpListener {
         int r;
         do {
             peerLen.set(JAVA_INT, 0, SocketAbi.SOCKADDR_STORAGE_SIZE);
-            r = Libc.accept4(fd, peer, peerLen, SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC);
+            r = NativeSockets.accept(fd, peer, peerLen);
         } while (r < 0 && abortedConnection(-r));
         if (r < 0) return failed(r);
         try {
@@ -88,14 +91,13 @@ final class NativeTcpListener implements TcpListener {
      * accept(2), "Error handling": Linux passes errors of the pending connection to accept, and
      * "the application should detect the network errors defined for the protocol after accept()
      * and treat them like EAGAIN by retrying"; for TCP these, plus ECONNABORTED (the peer reset
-     * it while queued). Each failure dequeues that connection, so retrying ends.
+     * it while queued; the BSDs' accept(2) reports only this one). Each failure dequeues that
+     * connection, so retrying ends. Errors a platform lacks are {@link Errno#ABSENT} and never match.
      */
     private static boolean abortedConnection(int errno) {
-        return switch (errno) {
-            case Errno.ECONNABORTED, Errno.ENETDOWN, Errno.EPROTO, Errno.ENOPROTOOPT, Errno.EHOSTDOWN, Errno.ENONET,
-                    Errno.EHOSTUNREACH, Errno.EOPNOTSUPP, Errno.ENETUNREACH -> true;
-            default -> false;
-        };
+        return errno == Errno.ECONNABORTED || errno == Errno.ENETDOWN || errno == Errno.EPROTO
+                || errno == Errno.ENOPROTOOPT || errno == Errno.EHOSTDOWN || errno == Errno.ENONET
+                || errno == Errno.EHOSTUNREACH || errno == Errno.EOPNOTSUPP || errno == Errno.ENETUNREACH;
     }
 
     /**

@@ -58,7 +58,7 @@ final class NativeTcpSocket implements TcpSocket {
         this.state = connected ? CONNECTED : CONNECTING;
     }
 
-    /** An accepted connection: {@code fd} is already non-blocking (accept4 SOCK_NONBLOCK). */
+    /** An accepted connection: {@code fd} is already non-blocking ({@link NativeSockets#accept}). */
     static NativeTcpSocket accepted(int fd, InetSocketAddress remote) {
         return new NativeTcpSocket(fd, remote, true);
     }

@@ -1,79 +1,69 @@
 package dev.evloop.os;
 
 /**
- * Linux errno values (asm-generic/errno-base.h, asm-generic/errno.h) and their names.
+ * The errno values of the running kernel and their names, from {@link OsConstants#current()}
+ * (Linux: asm-generic/errno-base.h and errno.h; macOS and FreeBSD: sys/errno.h, where EAGAIN is
+ * 35, EINPROGRESS 36, ECONNRESET 54, ECONNREFUSED 61 ...).
  *
  * <p>The bindings in {@link Libc} return {@code -errno} on failure; these constants are the positive
- * values. Other platforms' numbers differ and arrive with their backends.
+ * values. They are not compile-time constants (a {@code switch} cannot use them; compare with
+ * {@code ==}). An error the platform does not have (ENONET outside Linux, ETIME on FreeBSD) is
+ * {@link #ABSENT}, which no call returns.
  */
 public final class Errno {
-    public static final int EPERM = 1;
-    public static final int ENOENT = 2;
-    public static final int EINTR = 4;
-    public static final int EIO = 5;
-    public static final int EBADF = 9;
-    public static final int EAGAIN = 11;
-    public static final int ENOMEM = 12;
-    public static final int EACCES = 13;
-    public static final int EFAULT = 14;
-    public static final int EEXIST = 17;
-    public static final int EINVAL = 22;
-    public static final int ENFILE = 23;
-    public static final int EMFILE = 24;
-    public static final int EPIPE = 32;
-    public static final int ENOSYS = 38;
-    public static final int ENONET = 64;
-    public static final int EPROTO = 71;
-    public static final int ENOTSOCK = 88;
-    public static final int ENOPROTOOPT = 92;
-    public static final int EOPNOTSUPP = 95;
-    public static final int EAFNOSUPPORT = 97;
-    public static final int EADDRINUSE = 98;
-    public static final int EADDRNOTAVAIL = 99;
-    public static final int ENETDOWN = 100;
-    public static final int ENETUNREACH = 101;
-    public static final int ECONNABORTED = 103;
-    public static final int ECONNRESET = 104;
-    public static final int ENOBUFS = 105;
-    public static final int EISCONN = 106;
-    public static final int ENOTCONN = 107;
-    public static final int ETIMEDOUT = 110;
-    public static final int ECONNREFUSED = 111;
-    public static final int EHOSTDOWN = 112;
-    public static final int EHOSTUNREACH = 113;
-    public static final int EALREADY = 114;
-    public static final int EINPROGRESS = 115;
-    public static final int EBUSY = 16;
-    public static final int ETIME = 62;
-    public static final int ECANCELED = 125;
+    /** The value of an error this platform does not define: no system call fails with it. */
+    public static final int ABSENT = Integer.MAX_VALUE;
 
-    private static final String[] NAMES = new String[134];
+    private static final OsConstants OS = OsConstants.current();
 
-    static {
-        String[] pairs = {
-            "1", "EPERM", "2", "ENOENT", "3", "ESRCH", "4", "EINTR", "5", "EIO", "6", "ENXIO",
-            "7", "E2BIG", "9", "EBADF", "11", "EAGAIN", "12", "ENOMEM", "13", "EACCES", "14", "EFAULT",
-            "16", "EBUSY", "17", "EEXIST", "19", "ENODEV", "20", "ENOTDIR", "21", "EISDIR",
-            "22", "EINVAL", "23", "ENFILE", "24", "EMFILE", "27", "EFBIG", "28", "ENOSPC", "29", "ESPIPE",
-            "32", "EPIPE", "62", "ETIME", "64", "ENONET", "71", "EPROTO", "38", "ENOSYS", "88", "ENOTSOCK", "89", "EDESTADDRREQ", "90", "EMSGSIZE",
-            "91", "EPROTOTYPE", "92", "ENOPROTOOPT", "93", "EPROTONOSUPPORT", "95", "EOPNOTSUPP",
-            "97", "EAFNOSUPPORT", "98", "EADDRINUSE", "99", "EADDRNOTAVAIL", "100", "ENETDOWN",
-            "101", "ENETUNREACH", "102", "ENETRESET", "103", "ECONNABORTED", "104", "ECONNRESET",
-            "105", "ENOBUFS", "106", "EISCONN", "107", "ENOTCONN", "108", "ESHUTDOWN",
-            "110", "ETIMEDOUT", "111", "ECONNREFUSED", "112", "EHOSTDOWN", "113", "EHOSTUNREACH",
-            "114", "EALREADY", "115", "EINPROGRESS", "125", "ECANCELED",
-        };
-        for (int i = 0; i < pairs.length; i += 2) {
-            NAMES[Integer.parseInt(pairs[i])] = pairs[i + 1];
-        }
-    }
+    public static final int EPERM = of("EPERM");
+    public static final int ENOENT = of("ENOENT");
+    public static final int EINTR = of("EINTR");
+    public static final int EIO = of("EIO");
+    public static final int EBADF = of("EBADF");
+    public static final int EAGAIN = of("EAGAIN");
+    public static final int ENOMEM = of("ENOMEM");
+    public static final int EACCES = of("EACCES");
+    public static final int EFAULT = of("EFAULT");
+    public static final int EBUSY = of("EBUSY");
+    public static final int EEXIST = of("EEXIST");
+    public static final int EINVAL = of("EINVAL");
+    public static final int ENFILE = of("ENFILE");
+    public static final int EMFILE = of("EMFILE");
+    public static final int EPIPE = of("EPIPE");
+    public static final int ENOSYS = of("ENOSYS");
+    public static final int ETIME = of("ETIME");
+    public static final int ENONET = of("ENONET");
+    public static final int EPROTO = of("EPROTO");
+    public static final int ENOTSOCK = of("ENOTSOCK");
+    public static final int ENOPROTOOPT = of("ENOPROTOOPT");
+    public static final int EOPNOTSUPP = of("EOPNOTSUPP");
+    public static final int EAFNOSUPPORT = of("EAFNOSUPPORT");
+    public static final int EADDRINUSE = of("EADDRINUSE");
+    public static final int EADDRNOTAVAIL = of("EADDRNOTAVAIL");
+    public static final int ENETDOWN = of("ENETDOWN");
+    public static final int ENETUNREACH = of("ENETUNREACH");
+    public static final int ECONNABORTED = of("ECONNABORTED");
+    public static final int ECONNRESET = of("ECONNRESET");
+    public static final int ENOBUFS = of("ENOBUFS");
+    public static final int EISCONN = of("EISCONN");
+    public static final int ENOTCONN = of("ENOTCONN");
+    public static final int ETIMEDOUT = of("ETIMEDOUT");
+    public static final int ECONNREFUSED = of("ECONNREFUSED");
+    public static final int EHOSTDOWN = of("EHOSTDOWN");
+    public static final int EHOSTUNREACH = of("EHOSTUNREACH");
+    public static final int EALREADY = of("EALREADY");
+    public static final int EINPROGRESS = of("EINPROGRESS");
+    public static final int ECANCELED = of("ECANCELED");
 
     private Errno() {}
 
-    /** The symbolic name, such as {@code ECONNREFUSED}, or {@code errno 200} when unknown. */
+    private static int of(String name) {
+        return OS.errno(name).orElse(ABSENT);
+    }
+
+    /** The symbolic name on this platform, such as {@code ECONNREFUSED}, or {@code errno 200} when unknown. */
     public static String name(int errno) {
-        int e = Math.abs(errno);
-        String n = e < NAMES.length ? NAMES[e] : null;
-        return n != null ? n : "errno " + e;
+        return OS.errnoName(errno);
     }
 }

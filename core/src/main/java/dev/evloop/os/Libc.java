@@ -30,7 +30,12 @@ import java.lang.invoke.VarHandle;
  * {@link #write} is therefore a misuse.
  *
  * <p>SIGPIPE: HotSpot ignores SIGPIPE, so {@code write} on a reset socket returns {@code -EPIPE}
- * instead of killing the process; {@link #send} also passes MSG_NOSIGNAL for other hosts.
+ * instead of killing the process; callers also pass MSG_NOSIGNAL to {@link #send} (Linux, FreeBSD)
+ * and set SO_NOSIGPIPE on each socket where the kernel has it (macOS, FreeBSD).
+ *
+ * <p>Portability: the calls linked when this class loads exist in the C library of Linux, macOS
+ * and FreeBSD. The others (accept4, pipe2, eventfd, epoll_*, the io_uring system calls, kqueue and
+ * kevent) are linked on first use, so loading Libc never touches a symbol the platform lacks.
  */
 public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -45,31 +50,33 @@ public final class Libc {
     private static final ThreadLocal<MemorySegment> CAPTURE_SEGMENT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // fcntl(2)
+    private static final OsConstants OS = OsConstants.current();
+
+    // fcntl(2): the commands are the same in Linux's asm-generic/fcntl.h and the BSDs' sys/fcntl.h.
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
-    public static final int FD_CLOEXEC = 1;
-    public static final int O_NONBLOCK = 0x800;
-    public static final int O_CLOEXEC = 0x80000;
+    public static final int FD_CLOEXEC = OS.get("FD_CLOEXEC");
+    public static final int O_NONBLOCK = OS.get("O_NONBLOCK");
+    public static final int O_CLOEXEC = OS.get("O_CLOEXEC");
     // getrlimit(2)
-    public static final int RLIMIT_NOFILE = 7;
+    public static final int RLIMIT_NOFILE = OS.get("RLIMIT_NOFILE");
     /** Locked memory; kernels before 5.12 charge io_uring rings to it (io_uring_setup(2), ENOMEM). */
-    public static final int RLIMIT_MEMLOCK = 8;
-    /** {@code struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }} */
+    public static final int RLIMIT_MEMLOCK = OS.get("RLIMIT_MEMLOCK");
+    /** {@code struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }}: rlim_t is 64 bits on all three. */
     public static final StructLayout RLIMIT = MemoryLayout.structLayout(
             JAVA_LONG.withName("rlim_cur"), JAVA_LONG.withName("rlim_max"));
-    // eventfd(2)
+    // eventfd(2), Linux only
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
-    // ioctl_tty(2): bytes waiting in a socket's receive queue
-    public static final long FIONREAD = 0x541B;
+    // ioctl_tty(2) / filio.h: bytes waiting in a socket's receive queue
+    public static final long FIONREAD = OS.get("FIONREAD");
 
     private static final MethodHandle SOCKET = critical("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle BIND = critical("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle LISTEN = critical("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = critical("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    private static final MethodHandle ACCEPT = critical("accept", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle CONNECT = critical("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKOPT =
             critical("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
@@ -87,26 +94,12 @@ public final class Libc {
     private static final MethodHandle CLOSE = plain("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL = variadic("fcntl", JAVA_INT, 2, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle IOCTL_PTR = variadic("ioctl", JAVA_INT, 2, JAVA_INT, JAVA_LONG, ADDRESS);
-    private static final MethodHandle PIPE2 = critical("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle EVENTFD = critical("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle PIPE = critical("pipe", JAVA_INT, ADDRESS);
     private static final MethodHandle GETRLIMIT = critical("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = critical("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_CREATE1 = critical("epoll_create1", JAVA_INT, JAVA_INT);
-    private static final MethodHandle EPOLL_CTL = critical("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT = plain("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle POLL = plain("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle EPOLL_WAIT_UNCAPTURED = LINKER.downcallHandle(find("epoll_wait"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL_UNCAPTURED = LINKER.downcallHandle(find("poll"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    // io_uring has no glibc wrapper: syscall(2), variadic after the number. Every argument is passed
-    // as a long (a full register), which the kernel truncates to its declared type.
-    private static final MethodHandle SYSCALL2 =
-            variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, ADDRESS);
-    private static final MethodHandle SYSCALL4 =
-            variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SYSCALL6 = variadicPlain("syscall", JAVA_LONG, 1,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
     private static final MethodHandle MMAP =
             plain("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MUNMAP = plain("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
@@ -117,7 +110,60 @@ public final class Libc {
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             find("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
+    /*
+     * Calls that not every supported C library has are linked on first use, one holder class per
+     * group, so that loading Libc never looks them up: macOS has none of these, FreeBSD (10+) has
+     * accept4 and pipe2. Callers probe with has(symbol) and take their fallback; calling one where
+     * it is missing throws an AssertionError naming the symbol.
+     */
+
+    /** accept4(2): Linux 2.6.28, FreeBSD 10. */
+    private static final class Accept4 {
+        static final MethodHandle ACCEPT4 = critical("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    }
+
+    /** pipe2(2): Linux 2.6.27, FreeBSD 10. */
+    private static final class Pipe2 {
+        static final MethodHandle PIPE2 = critical("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    }
+
+    /** eventfd(2): Linux. */
+    private static final class EventFd {
+        static final MethodHandle EVENTFD = critical("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+
+    /** epoll(7): Linux. */
+    private static final class Epoll {
+        static final MethodHandle CREATE1 = critical("epoll_create1", JAVA_INT, JAVA_INT);
+        static final MethodHandle CTL = critical("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle WAIT = plain("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+        static final MethodHandle WAIT_UNCAPTURED = LINKER.downcallHandle(find("epoll_wait"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    }
+
+    /**
+     * io_uring has no glibc wrapper: syscall(2), variadic after the number. Every argument is passed
+     * as a long (a full register), which the kernel truncates to its declared type. The numbers are
+     * Linux's; the BSDs' syscall(2) must never see them.
+     */
+    private static final class IoUringSyscalls {
+        static final MethodHandle SYSCALL2 =
+                variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, ADDRESS);
+        static final MethodHandle SYSCALL4 =
+                variadicPlain("syscall", JAVA_LONG, 1, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+        static final MethodHandle SYSCALL6 = variadicPlain("syscall", JAVA_LONG, 1,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+    }
+
     private Libc() {}
+
+    /**
+     * Whether the C library (or the process) exports {@code symbol}: how callers choose between a
+     * call and its fallback (accept4 or accept + fcntl, pipe2 or pipe + fcntl).
+     */
+    public static boolean has(String symbol) {
+        return LIBC.find(symbol).isPresent();
+    }
 
     private static MemorySegment find(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
@@ -189,11 +235,25 @@ public final class Libc {
         }
     }
 
-    /** @param addr a sockaddr buffer or {@link MemorySegment#NULL}; @param addrLen a socklen_t in/out or NULL */
+    /** accept(2): the new descriptor is blocking and inherited across exec until fcntl says otherwise. */
+    public static int accept(int fd, MemorySegment addr, MemorySegment addrLen) {
+        MemorySegment c = capture();
+        try {
+            return result((int) ACCEPT.invokeExact(c, fd, addr, addrLen), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /**
+     * accept4(2), Linux and FreeBSD only (see {@link #has}).
+     *
+     * @param addr a sockaddr buffer or {@link MemorySegment#NULL}; @param addrLen a socklen_t in/out or NULL
+     */
     public static int accept4(int fd, MemorySegment addr, MemorySegment addrLen, int flags) {
         MemorySegment c = capture();
         try {
-            return result((int) ACCEPT4.invokeExact(c, fd, addr, addrLen, flags), c);
+            return result((int) Accept4.ACCEPT4.invokeExact(c, fd, addr, addrLen, flags), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -336,20 +396,31 @@ public final class Libc {
         }
     }
 
-    /** @param fds room for two ints: the read end, then the write end */
-    public static int pipe2(MemorySegment fds, int flags) {
+    /** pipe(2). @param fds room for two ints: the read end, then the write end */
+    public static int pipe(MemorySegment fds) {
         MemorySegment c = capture();
         try {
-            return result((int) PIPE2.invokeExact(c, fds, flags), c);
+            return result((int) PIPE.invokeExact(c, fds), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
     }
 
+    /** pipe2(2), Linux and FreeBSD only. @param fds room for two ints: the read end, then the write end */
+    public static int pipe2(MemorySegment fds, int flags) {
+        MemorySegment c = capture();
+        try {
+            return result((int) Pipe2.PIPE2.invokeExact(c, fds, flags), c);
+        } catch (Throwable t) {
+            throw linkage(t);
+        }
+    }
+
+    /** eventfd(2), Linux only. */
     public static int eventfd(int initval, int flags) {
         MemorySegment c = capture();
         try {
-            return result((int) EVENTFD.invokeExact(c, initval, flags), c);
+            return result((int) EventFd.EVENTFD.invokeExact(c, initval, flags), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -378,7 +449,7 @@ public final class Libc {
     public static int epollCreate1(int flags) {
         MemorySegment c = capture();
         try {
-            return result((int) EPOLL_CREATE1.invokeExact(c, flags), c);
+            return result((int) Epoll.CREATE1.invokeExact(c, flags), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -388,7 +459,7 @@ public final class Libc {
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment c = capture();
         try {
-            return result((int) EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
+            return result((int) Epoll.CTL.invokeExact(c, epfd, op, fd, event), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -398,7 +469,7 @@ public final class Libc {
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
         MemorySegment c = capture();
         try {
-            return result((int) EPOLL_WAIT.invokeExact(c, epfd, events, maxEvents, timeoutMs), c);
+            return result((int) Epoll.WAIT.invokeExact(c, epfd, events, maxEvents, timeoutMs), c);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -412,7 +483,7 @@ public final class Libc {
      */
     public static int epollWaitUncaptured(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
         try {
-            return (int) EPOLL_WAIT_UNCAPTURED.invokeExact(epfd, events, maxEvents, timeoutMs);
+            return (int) Epoll.WAIT_UNCAPTURED.invokeExact(epfd, events, maxEvents, timeoutMs);
         } catch (Throwable t) {
             throw linkage(t);
         }
@@ -445,7 +516,7 @@ public final class Libc {
     public static int ioUringSetup(int entries, MemorySegment params) {
         MemorySegment c = capture();
         try {
-            return (int) result((long) SYSCALL2.invokeExact(c, IoUringAbi.SYS_IO_URING_SETUP,
+            return (int) result((long) IoUringSyscalls.SYSCALL2.invokeExact(c, IoUringAbi.SYS_IO_URING_SETUP,
                     entries & 0xFFFF_FFFFL, params), c);
         } catch (Throwable t) {
             throw linkage(t);
@@ -462,7 +533,7 @@ public final class Libc {
     public static int ioUringEnter(int fd, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
         MemorySegment c = capture();
         try {
-            return (int) result((long) SYSCALL6.invokeExact(c, IoUringAbi.SYS_IO_URING_ENTER, fd & 0xFFFF_FFFFL,
+            return (int) result((long) IoUringSyscalls.SYSCALL6.invokeExact(c, IoUringAbi.SYS_IO_URING_ENTER, fd & 0xFFFF_FFFFL,
                     toSubmit & 0xFFFF_FFFFL, minComplete & 0xFFFF_FFFFL, flags & 0xFFFF_FFFFL, arg, argSize), c);
         } catch (Throwable t) {
             throw linkage(t);
@@ -473,7 +544,7 @@ public final class Libc {
     public static int ioUringRegister(int fd, int opcode, MemorySegment arg, int nrArgs) {
         MemorySegment c = capture();
         try {
-            return (int) result((long) SYSCALL4.invokeExact(c, IoUringAbi.SYS_IO_URING_REGISTER, fd & 0xFFFF_FFFFL,
+            return (int) result((long) IoUringSyscalls.SYSCALL4.invokeExact(c, IoUringAbi.SYS_IO_URING_REGISTER, fd & 0xFFFF_FFFFL,
                     opcode & 0xFFFF_FFFFL, arg, nrArgs & 0xFFFF_FFFFL), c);
         } catch (Throwable t) {
             throw linkage(t);

@@ -8,6 +8,7 @@ import java.lang.foreign.StructLayout;
 
 /**
  * poll(2) constants and {@code struct pollfd { int fd; short events; short revents; }} (8 bytes).
+ * POLLIN to POLLNVAL have the same values in Linux's asm-generic/poll.h and the BSDs' sys/poll.h.
  */
 public final class PollAbi {
     public static final int POLLIN = 0x001;
@@ -16,7 +17,8 @@ public final class PollAbi {
     public static final int POLLERR = 0x008;
     public static final int POLLHUP = 0x010;
     public static final int POLLNVAL = 0x020;
-    public static final int POLLRDHUP = 0x2000;
+    /** Peer shut down writing: Linux 0x2000, FreeBSD 13+ 0x4000, 0 on macOS (which reports POLLHUP only). */
+    public static final int POLLRDHUP = OsConstants.current().flag("POLLRDHUP");
 
     public static final StructLayout POLLFD = MemoryLayout.structLayout(
             JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));

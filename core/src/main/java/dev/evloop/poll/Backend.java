@@ -25,7 +25,10 @@ public enum Backend {
      * falls back to {@link #EPOLL}, with a logged warning, when it is unavailable.
      */
     IO_URING,
-    /** poll(2): level only; edge, oneshot and dispatch emulated. Any POSIX system. */
+    /**
+     * poll(2): level only; edge, oneshot and dispatch emulated. Linux, macOS and FreeBSD (the
+     * socket bindings' platforms); its wakeup is an eventfd on Linux, a pipe on the BSDs.
+     */
     POLL,
     /** The JDK {@link java.nio.channels.Selector}: portable, channels only; modes emulated. */
     NIO;
@@ -36,10 +39,11 @@ public enum Backend {
             case EPOLL -> Platform.current() == Platform.LINUX
                     ? Optional.empty()
                     : Optional.of("epoll is Linux only; this is " + Platform.current());
-            case POLL -> Platform.current() == Platform.LINUX
-                    ? Optional.empty()
-                    : Optional.of("the poll(2) backend's socket bindings are Linux only so far; this is "
-                            + Platform.current());
+            case POLL -> switch (Platform.current()) {
+                case LINUX, MACOS, FREEBSD -> Optional.empty();
+                default -> Optional.of("the poll(2) backend's socket bindings cover Linux, macOS and FreeBSD; this is "
+                        + Platform.current());
+            };
             case KQUEUE -> KqueueProbe.CAUSE;
             case IO_URING -> IoUringSupport.unavailabilityCause();
             case NIO -> Optional.empty();

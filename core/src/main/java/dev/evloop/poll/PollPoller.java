@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * stops reading early sees no new edge for later arrivals until it drains, where epoll would
  * report one. None of the emulation costs a system call: it only changes the next pollfd array.
  *
- * <p>The pollfd array is kept in step with the registrations (entry 0 is the wakeup eventfd). A
+ * <p>The pollfd array is kept in step with the registrations (entry 0 is the wakeup: an eventfd on
+ * Linux, a pipe's read end on macOS and FreeBSD, see {@link EventFd}). A
  * registration with nothing enabled gets {@code fd = -1}, which poll(2) skips, since POLLHUP and
  * POLLERR are reported even for an empty events mask. A cancelled entry is blanked at once and
  * compacted after the batch, so indexes stay stable while a batch is dispatched.
@@ -46,7 +47,12 @@ final class PollPoller extends PollerBase {
     private Registration[] byFd = new Registration[256];
 
     PollPoller() throws IOException {
-        wakeFd = new EventFd();
+        this(new EventFd());
+    }
+
+    /** Package-private so tests can run the BSDs' pipe wakeup on Linux. */
+    PollPoller(EventFd wakeFd) {
+        this.wakeFd = wakeFd;
         fds = arena.allocate(PollAbi.SIZE * regs.length, 8);
         setEntry(0, wakeFd.fd(), POLLIN);
     }

@@ -91,14 +91,16 @@ public final class IoUringSupport {
     /** Turns io_uring_setup's errno into the reason, reading the knobs that decide it. */
     static String explainSetupFailure(int errno) {
         String call = "io_uring_setup: " + Errno.name(errno);
-        return switch (errno) {
-            case Errno.ENOSYS -> "kernel too old: io_uring needs Linux 5.1+, and this backend needs 5.11+ ("
+        if (errno == Errno.ENOSYS) {
+            return "kernel too old: io_uring needs Linux 5.1+, and this backend needs 5.11+ ("
                     + call + "; or the kernel was built without CONFIG_IO_URING)";
-            case Errno.EPERM -> eperm(call);
-            case Errno.ENOMEM -> "not enough locked memory for the rings (" + call + "): RLIMIT_MEMLOCK is "
+        }
+        if (errno == Errno.EPERM) return eperm(call);
+        if (errno == Errno.ENOMEM) {
+            return "not enough locked memory for the rings (" + call + "): RLIMIT_MEMLOCK is "
                     + memlock() + "; kernels before 5.12 charge io_uring rings to it (raise it with ulimit -l)";
-            default -> call;
-        };
+        }
+        return call;
     }
 
     /** EPERM: the io_uring_disabled sysctl (6.6+), or a seccomp filter, or (before 5.12) RLIMIT_MEMLOCK. */

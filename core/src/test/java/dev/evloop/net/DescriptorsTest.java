@@ -13,8 +13,37 @@ import org.junit.jupiter.api.Test;
 
 class DescriptorsTest {
     @BeforeEach
-    void linuxOnly() {
-        assumeTrue(Platform.current() == Platform.LINUX, "Descriptors reads /proc/self/fd");
+    void countingPlatform() {
+        assumeTrue(Platform.current() == Platform.LINUX || Platform.current() == Platform.MACOS
+                || Platform.current() == Platform.FREEBSD, "Descriptors reads /proc/self/fd or /dev/fd");
+    }
+
+    /** macOS's and FreeBSD's directory, /dev/fd, is a link to /proc/self/fd on Linux: same count. */
+    @Test
+    void devFdCountsLikeProcSelfFd() throws IOException {
+        assumeTrue(Platform.current() == Platform.LINUX, "compares with /proc/self/fd");
+        int proc = Descriptors.count(java.nio.file.Path.of("/proc/self/fd"));
+        assertThat(Descriptors.count(java.nio.file.Path.of("/dev/fd"))).isEqualTo(proc);
+        Pipe pipe = Pipe.open();
+        try {
+            assertThat(Descriptors.count(java.nio.file.Path.of("/dev/fd"))).isEqualTo(proc + 2);
+        } finally {
+            pipe.sink().close();
+            pipe.source().close();
+        }
+    }
+
+    @Test
+    void aDirectoryWithTooFewEntriesIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Files.createFile(dir.resolve("0"));
+        java.nio.file.Files.createFile(dir.resolve("1"));
+        java.nio.file.Files.createFile(dir.resolve("2"));
+        assertThatThrownBy(() -> Descriptors.count(dir))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("lists only 3 entries").hasMessageContaining("fdescfs");
+        assertThatThrownBy(() -> Descriptors.count(dir.resolve("missing")))
+                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("does not exist");
     }
 
     @Test

@@ -52,6 +52,28 @@ class LibcTest {
     }
 
     @Test
+    void symbolProbeAndPipe() {
+        assertThat(Libc.has("socket")).isTrue();
+        assertThat(Libc.has("evloop_no_such_symbol")).isFalse();
+        assertThat(Libc.has("accept4")).as("glibc has accept4").isEqualTo(Platform.current() != Platform.MACOS);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+            assertThat(Libc.pipe(fds)).isZero();
+            int r = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+            int w = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+            MemorySegment b = arena.allocate(1);
+            b.set(ValueLayout.JAVA_BYTE, 0, (byte) 42);
+            assertThat(Libc.write(w, b, 1)).isEqualTo(1);
+            b.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+            assertThat(Libc.read(r, b, 1)).isEqualTo(1);
+            assertThat(b.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 42);
+            assertThat(Libc.fcntl(r, Libc.F_GETFL, 0) & Libc.O_NONBLOCK).as("pipe(2) makes blocking ends").isZero();
+            Libc.close(r);
+            Libc.close(w);
+        }
+    }
+
+    @Test
     void errnoNamesAndUnknownValues() {
         assertThat(Errno.name(Errno.ECONNREFUSED)).isEqualTo("ECONNREFUSED");
         assertThat(Errno.name(-Errno.EAGAIN)).isEqualTo("EAGAIN");
