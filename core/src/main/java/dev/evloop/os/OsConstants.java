@@ -12,7 +12,10 @@ import java.util.TreeMap;
  * {@link PollAbi} and {@link Libc} take their values from {@link #current()}; tests read every
  * table on any host.
  *
- * <p>Sources, as read for these tables:
+ * <p>Sources. The two BSD {@code sys/socket.h} files were read line by line for these tables
+ * (XNU's from apple-oss-distributions/xnu, copyright 2022; FreeBSD's from freebsd-src); the other
+ * values are those of the headers named below, written down without a fresh side-by-side reading,
+ * so a real macOS / FreeBSD build (or a header diff) is the check still owed:
  * <ul>
  *   <li>Linux: glibc 2.39 {@code bits/socket.h}, {@code bits/socket_type.h},
  *       {@code bits/fcntl-linux.h}, {@code bits/resource.h}; Linux 6.8 {@code asm-generic/socket.h},
