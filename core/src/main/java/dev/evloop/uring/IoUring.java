@@ -153,7 +153,14 @@ public final class IoUring implements AutoCloseable {
         int base = cqEntries != 0 ? IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP : 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment params = a.allocate(PARAMS);
-            int fd = setup(entries, cqEntries, base | IORING_SETUP_SUBMIT_ALL, params);
+            // COOP_TASKRUN (5.19): completions' task work runs when the loop enters the kernel
+            // instead of interrupting it with an IPI wherever it is (io_uring_setup(2)); the loop
+            // enters every iteration, and TASKRUN_FLAG says when it must even without waiting.
+            int fd = setup(entries, cqEntries, base | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN
+                    | IORING_SETUP_TASKRUN_FLAG, params);
+            if (fd == -Errno.EINVAL) {
+                fd = setup(entries, cqEntries, base | IORING_SETUP_SUBMIT_ALL, params);
+            }
             if (fd == -Errno.EINVAL) {
                 fd = setup(entries, cqEntries, base, params);
             }
@@ -314,7 +321,10 @@ public final class IoUring implements AutoCloseable {
         checkOpen();
         int toSubmit = publish();
         if (timeoutNanos == 0) {
-            if (toSubmit > 0) enter(toSubmit, 0, 0, MemorySegment.NULL, 0);
+            // With COOP_TASKRUN, finished work waits for an enter to become completions:
+            // IORING_SQ_TASKRUN says some does.
+            boolean taskRun = ((int) INT.getAcquire(sqRing, sqFlagsOff) & IORING_SQ_TASKRUN) != 0;
+            if (toSubmit > 0 || taskRun) enter(toSubmit, 0, taskRun ? IORING_ENTER_GETEVENTS : 0, MemorySegment.NULL, 0);
             return;
         }
         if (timeoutNanos < 0) {
