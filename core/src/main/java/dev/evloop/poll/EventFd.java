@@ -20,8 +20,12 @@ import java.lang.foreign.ValueLayout;
  * {@link PollerBase}, so the pipe holds at most a few bytes; a full pipe (EAGAIN) is already
  * readable, which is all a signal has to achieve. pipe2(2) where the C library has it (FreeBSD
  * 10+), else pipe(2) and fcntl(2) on both ends (macOS).
+ *
+ * <p>Public for the other modules' own wakeups (the HTTP engine's resolver notifications):
+ * {@link #open}, {@link #fd} to watch, {@link #signal} from any thread, {@link #drain} on the
+ * watching one.
  */
-final class EventFd implements AutoCloseable {
+public final class EventFd implements AutoCloseable {
     private static final int DRAIN_BYTES = 64;
 
     /** The descriptor to watch for POLLIN. */
@@ -33,6 +37,11 @@ final class EventFd implements AutoCloseable {
     /** Separate buffers: signal() runs on other threads while drain() runs on the loop thread. */
     private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG);
     private final MemorySegment sink = arena.allocate(DRAIN_BYTES, 8);
+
+    /** The platform's kind: an eventfd on Linux, a pipe elsewhere. */
+    public static EventFd open() throws NativeException {
+        return new EventFd();
+    }
 
     /** The platform's kind: an eventfd on Linux, a pipe elsewhere. */
     EventFd() throws NativeException {
@@ -87,7 +96,8 @@ final class EventFd implements AutoCloseable {
         }
     }
 
-    int fd() {
+    /** The descriptor to watch for reading. */
+    public int fd() {
         return readFd;
     }
 
@@ -96,8 +106,8 @@ final class EventFd implements AutoCloseable {
         return writeFd;
     }
 
-    /** Adds one (eventfd) or writes a byte (pipe). EAGAIN means already signalled: fine. */
-    void signal() {
+    /** Adds one (eventfd) or writes a byte (pipe). EAGAIN means already signalled: fine. Any thread. */
+    public void signal() {
         long r = Libc.write(writeFd, one, unit);
         if (r < 0 && r != -Errno.EAGAIN) {
             throw new IllegalStateException((readFd == writeFd ? "eventfd" : "wakeup pipe") + " write: "
@@ -105,7 +115,8 @@ final class EventFd implements AutoCloseable {
         }
     }
 
-    void drain() {
+    /** Consumes every signal so far: the descriptor is no longer readable. */
+    public void drain() {
         if (readFd == writeFd) {
             Libc.read(readFd, sink, 8);
             return;

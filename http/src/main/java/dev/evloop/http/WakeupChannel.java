@@ -1,47 +1,43 @@
 package dev.evloop.http;
 
 import dev.evloop.net.Transport;
-import dev.evloop.os.Libc;
+import dev.evloop.poll.EventFd;
 import dev.evloop.poll.Pollable;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 
 /**
  * The engine's notification socket: resolver threads {@link #signal} it, the engine drains it on
- * the driving thread. An eventfd on the native transport, a {@link Pipe} (its source channel is
+ * the driving thread. Core's {@link EventFd} on the native transport (an eventfd on Linux, a pipe
+ * on macOS and FreeBSD), a {@link Pipe} (its source channel is
  * what the application registers) on the NIO one. The engine announces it (IN) only while
  * resolutions are pending and REMOVEs it when none are, so no admin socket stays watched.
  */
 final class WakeupChannel implements Pollable {
-    private final int efd;
+    private final EventFd efd;
     private final Pipe pipe;
     private boolean closed;
 
-    private WakeupChannel(int efd, Pipe pipe) {
+    private WakeupChannel(EventFd efd, Pipe pipe) {
         this.efd = efd;
         this.pipe = pipe;
     }
 
     static WakeupChannel open(Transport transport) throws IOException {
         if (transport == Transport.NATIVE) {
-            int fd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
-            if (fd < 0) throw new IOException("eventfd: " + Libc.strerror(-fd));
-            return new WakeupChannel(fd, null);
+            return new WakeupChannel(EventFd.open(), null);
         }
         Pipe p = Pipe.open();
         p.source().configureBlocking(false);
         p.sink().configureBlocking(false);
-        return new WakeupChannel(-1, p);
+        return new WakeupChannel(null, p);
     }
 
     @Override
     public int fd() {
-        return efd;
+        return efd == null ? -1 : efd.fd();
     }
 
     @Override
@@ -53,11 +49,7 @@ final class WakeupChannel implements Pollable {
     synchronized void signal() {
         if (closed) return;
         if (pipe == null) {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment one = a.allocate(ValueLayout.JAVA_LONG);
-                one.set(ValueLayout.JAVA_LONG, 0, 1L);
-                Libc.write(efd, one, 8); // EAGAIN only at a counter near 2^64: already readable
-            }
+            efd.signal();
         } else {
             try {
                 pipe.sink().write(ByteBuffer.wrap(new byte[] {1})); // 0 when full: already readable
@@ -71,9 +63,7 @@ final class WakeupChannel implements Pollable {
     synchronized void drain() {
         if (closed) return;
         if (pipe == null) {
-            try (Arena a = Arena.ofConfined()) {
-                Libc.read(efd, a.allocate(ValueLayout.JAVA_LONG), 8); // EAGAIN: nothing pending
-            }
+            efd.drain();
         } else {
             ByteBuffer b = ByteBuffer.allocate(64);
             try {
@@ -91,7 +81,7 @@ final class WakeupChannel implements Pollable {
         if (closed) return;
         closed = true;
         if (pipe == null) {
-            Libc.close(efd);
+            efd.close();
         } else {
             pipe.sink().close();
             pipe.source().close();
@@ -100,6 +90,6 @@ final class WakeupChannel implements Pollable {
 
     @Override
     public String toString() {
-        return "WakeupChannel[" + (pipe == null ? "eventfd " + efd : "pipe") + "]";
+        return "WakeupChannel[" + (pipe == null ? "wakeup fd " + efd.fd() : "pipe") + "]";
     }
 }

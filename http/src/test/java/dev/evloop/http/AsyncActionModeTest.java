@@ -360,7 +360,14 @@ class AsyncActionModeTest {
             rec.stream.shutdownOutput();
             app.runUntil(() -> rec.closed > 0, MAX); // the server echoes the FIN
             assertThat(rec.cause).isNull();
-            assertThat(app.shutdowns.get()).isOne();
+            if (tls) {
+                // Over TLS the close_notify goes first, as a send; the server may answer it with its
+                // own close before that send's completion reaches the engine, and a stream that has
+                // ended asks for no half-close. Never more than one, though.
+                assertThat(app.shutdowns.get()).isLessThanOrEqualTo(1);
+            } else {
+                assertThat(app.shutdowns.get()).isOne(); // the server's FIN answers ours: no race
+            }
             app.runUntil(() -> engine.upgradedStreams() == 0, MAX);
             assertThat(rec.stream.socket().isClosed()).isTrue();
             while (engine.nextResult() != null) {
