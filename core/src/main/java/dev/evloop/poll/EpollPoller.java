@@ -18,7 +18,6 @@ import dev.evloop.os.NativeException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -50,7 +49,7 @@ final class EpollPoller extends PollerBase {
     private MemorySegment events;
     private int maxEvents = 256;
     /** Live registrations by descriptor. */
-    private Registration[] byFd = new Registration[256];
+    private final FdTable byFd = new FdTable();
 
     EpollPoller() throws IOException {
         epfd = NativeException.check("epoll_create1", Libc.epollCreate1(EpollAbi.EPOLL_CLOEXEC));
@@ -76,22 +75,12 @@ final class EpollPoller extends PollerBase {
 
     @Override
     public void forEach(Consumer<Registration> action) {
-        for (Registration r : byFd.clone()) {
-            if (r != null && !r.cancelled) action.accept(r);
-        }
+        byFd.forEachLive(action);
     }
 
     @Override
     int checkSource(Pollable source) throws IOException {
-        int fd = source.fd();
-        if (fd < 0) {
-            throw new IllegalArgumentException("epoll watches descriptors; " + source + " has fd " + fd
-                    + (source.channel() != null ? " (a JDK channel needs the NIO backend)" : " (closed, or not a descriptor)"));
-        }
-        if (fd < byFd.length && byFd[fd] != null) {
-            throw new IllegalStateException("fd " + fd + " is already registered: " + byFd[fd]
-                    + " (closed without cancel()?)");
-        }
+        int fd = byFd.checkFree(source, "epoll");
         return fd;
     }
 
@@ -104,10 +93,7 @@ final class EpollPoller extends PollerBase {
         } else {
             apply(r);
         }
-        if (fd >= byFd.length) {
-            byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
-        }
-        byFd[fd] = r;
+        byFd.put(fd, r);
     }
 
     @Override
@@ -141,9 +127,7 @@ final class EpollPoller extends PollerBase {
             Libc.epollCtl(epfd, EPOLL_CTL_DEL, fd, MemorySegment.NULL);
             r.inKernel = false;
         }
-        if (fd < byFd.length && byFd[fd] == r) {
-            byFd[fd] = null;
-        }
+        byFd.remove(fd, r);
     }
 
     @Override
@@ -170,7 +154,7 @@ final class EpollPoller extends PollerBase {
             }
             int fd = (int) data;
             int generation = (int) (data >>> 32);
-            Registration r = fd < byFd.length ? byFd[fd] : null;
+            Registration r = byFd.get(fd);
             if (r == null || r.generation() != generation) {
                 continue; // stale: cancelled during this batch, maybe its number reused
             }

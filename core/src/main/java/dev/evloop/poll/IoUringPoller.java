@@ -59,7 +59,7 @@ final class IoUringPoller extends PollerBase {
     private final EventFd wakeFd;
     private final boolean multishot;
     /** Live registrations by descriptor. */
-    private Registration[] byFd = new Registration[256];
+    private final FdTable byFd = new FdTable();
     /** The user_data of the poll armed for the registration at the same index; 0: none. */
     private long[] armed = new long[256];
     private int nextArm = 1;
@@ -99,22 +99,12 @@ final class IoUringPoller extends PollerBase {
 
     @Override
     public void forEach(Consumer<Registration> action) {
-        for (Registration r : byFd.clone()) {
-            if (r != null && !r.cancelled) action.accept(r);
-        }
+        byFd.forEachLive(action);
     }
 
     @Override
     int checkSource(Pollable source) throws IOException {
-        int fd = source.fd();
-        if (fd < 0) {
-            throw new IllegalArgumentException("io_uring polls descriptors; " + source + " has fd " + fd
-                    + (source.channel() != null ? " (a JDK channel needs the NIO backend)" : " (closed, or not a descriptor)"));
-        }
-        if (fd < byFd.length && byFd[fd] != null) {
-            throw new IllegalStateException("fd " + fd + " is already registered: " + byFd[fd]
-                    + " (closed without cancel()?)");
-        }
+        int fd = byFd.checkFree(source, "io_uring");
         return fd;
     }
 
@@ -122,12 +112,8 @@ final class IoUringPoller extends PollerBase {
     void add(Registration r) throws IOException {
         int fd = r.fd();
         NativeException.check("register: fcntl(F_GETFD) fd " + fd, Libc.fcntl(fd, Libc.F_GETFD, 0));
-        if (fd >= byFd.length) {
-            int n = Math.max(fd + 1, byFd.length * 2);
-            byFd = Arrays.copyOf(byFd, n);
-            armed = Arrays.copyOf(armed, n);
-        }
-        byFd[fd] = r;
+        if (fd >= armed.length) armed = Arrays.copyOf(armed, Math.max(fd + 1, armed.length * 2));
+        byFd.put(fd, r);
         armed[fd] = 0;
         apply(r);
     }
@@ -164,9 +150,8 @@ final class IoUringPoller extends PollerBase {
     @Override
     void remove(Registration r) {
         int fd = r.fd();
-        if (fd < byFd.length && byFd[fd] == r) {
+        if (byFd.remove(fd, r)) {
             long current = armed[fd];
-            byFd[fd] = null;
             armed[fd] = 0;
             if (current != 0) {
                 try {
@@ -212,7 +197,7 @@ final class IoUringPoller extends PollerBase {
         }
         if (userData == REMOVE_DATA || isClosedOrStale(userData)) return;
         int fd = (int) userData;
-        Registration r = byFd[fd];
+        Registration r = byFd.get(fd);
         if ((flags & IoUringAbi.IORING_CQE_F_MORE) == 0) {
             armed[fd] = 0;
             stage(r); // re-arm what is still wanted at the next wait
@@ -229,7 +214,8 @@ final class IoUringPoller extends PollerBase {
 
     private boolean isClosedOrStale(long userData) {
         int fd = (int) userData;
-        return fd < 0 || fd >= byFd.length || byFd[fd] == null || armed[fd] != userData || byFd[fd].cancelled;
+        Registration r = byFd.get(fd);
+        return r == null || fd >= armed.length || armed[fd] != userData || r.cancelled;
     }
 
     @Override
@@ -244,8 +230,8 @@ final class IoUringPoller extends PollerBase {
         try {
             for (int fd = 0; fd < armed.length; fd++) {
                 if (armed[fd] != 0) ring.pollRemove(armed[fd], REMOVE_DATA);
+                byFd.remove(fd, byFd.get(fd));
                 armed[fd] = 0;
-                byFd[fd] = null;
             }
             ring.submit();
         } catch (IOException | RuntimeException e) {

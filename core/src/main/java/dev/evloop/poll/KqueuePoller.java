@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -67,7 +66,7 @@ final class KqueuePoller extends PollerBase {
     private MemorySegment events;
     private int maxEvents = 256;
     /** Live registrations by descriptor. */
-    private Registration[] byFd = new Registration[256];
+    private final FdTable byFd = new FdTable();
     /** Refusals reported by an early flush, thrown by the next {@link #poll}. */
     private IOException pendingFailure;
 
@@ -116,22 +115,12 @@ final class KqueuePoller extends PollerBase {
 
     @Override
     public void forEach(Consumer<Registration> action) {
-        for (Registration r : byFd.clone()) {
-            if (r != null && !r.cancelled) action.accept(r);
-        }
+        byFd.forEachLive(action);
     }
 
     @Override
     int checkSource(Pollable source) {
-        int fd = source.fd();
-        if (fd < 0) {
-            throw new IllegalArgumentException("kqueue watches descriptors; " + source + " has fd " + fd
-                    + (source.channel() != null ? " (a JDK channel needs the NIO backend)" : " (closed, or not a descriptor)"));
-        }
-        if (fd < byFd.length && byFd[fd] != null) {
-            throw new IllegalStateException("fd " + fd + " is already registered: " + byFd[fd]
-                    + " (closed without cancel()?)");
-        }
+        int fd = byFd.checkFree(source, "kqueue");
         return fd;
     }
 
@@ -140,10 +129,7 @@ final class KqueuePoller extends PollerBase {
         int fd = r.fd();
         // The EV_ADD waits for the next kevent() call; refuse a closed descriptor now, not then.
         NativeException.check("register: fcntl(F_GETFD) fd " + fd, Libc.fcntl(fd, Libc.F_GETFD, 0));
-        if (fd >= byFd.length) {
-            byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
-        }
-        byFd[fd] = r;
+        byFd.put(fd, r);
         stage(r);
     }
 
@@ -167,9 +153,7 @@ final class KqueuePoller extends PollerBase {
             Libc.kevent(kq, deletes.segment(), deletes.count(), deleteReceipts, deletes.count(), MemorySegment.NULL);
             r.kernelMask = 0;
         }
-        if (fd < byFd.length && byFd[fd] == r) {
-            byFd[fd] = null;
-        }
+        byFd.remove(fd, r);
     }
 
     @Override
@@ -292,8 +276,8 @@ final class KqueuePoller extends PollerBase {
     }
 
     private Registration live(long ident, long udata) {
-        if (ident < 0 || ident >= byFd.length) return null;
-        Registration r = byFd[(int) ident];
+        if (ident < 0 || ident > Integer.MAX_VALUE) return null;
+        Registration r = byFd.get((int) ident);
         return r != null && r.generation() == (int) udata ? r : null;
     }
 

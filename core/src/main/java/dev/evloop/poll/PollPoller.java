@@ -44,7 +44,7 @@ final class PollPoller extends PollerBase {
     private int count = 1;
     private boolean needsCompaction;
     /** Which descriptors are registered, to refuse a second registration of the same number. */
-    private Registration[] byFd = new Registration[256];
+    private final FdTable byFd = new FdTable();
 
     PollPoller() throws IOException {
         this(new EventFd());
@@ -76,15 +76,7 @@ final class PollPoller extends PollerBase {
 
     @Override
     int checkSource(Pollable source) throws IOException {
-        int fd = source.fd();
-        if (fd < 0) {
-            throw new IllegalArgumentException("poll(2) watches descriptors; " + source + " has fd " + fd
-                    + (source.channel() != null ? " (a JDK channel needs the NIO backend)" : " (closed, or not a descriptor)"));
-        }
-        if (fd < byFd.length && byFd[fd] != null) {
-            throw new IllegalStateException("fd " + fd + " is already registered: " + byFd[fd]
-                    + " (closed without cancel()?)");
-        }
+        int fd = byFd.checkFree(source, "poll(2)");
         NativeException.check("register: fcntl(F_GETFD) fd " + fd, Libc.fcntl(fd, Libc.F_GETFD, 0));
         return fd;
     }
@@ -97,8 +89,7 @@ final class PollPoller extends PollerBase {
         regs[count] = r;
         setEntry(count, -1, 0);
         count++;
-        if (r.fd() >= byFd.length) byFd = Arrays.copyOf(byFd, Math.max(r.fd() + 1, byFd.length * 2));
-        byFd[r.fd()] = r;
+        byFd.put(r.fd(), r);
         apply(r);
     }
 
@@ -118,7 +109,7 @@ final class PollPoller extends PollerBase {
     void remove(Registration r) {
         setEntry(r.index, -1, 0);
         needsCompaction = true;
-        if (byFd[r.fd()] == r) byFd[r.fd()] = null;
+        byFd.remove(r.fd(), r);
     }
 
     @Override

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Drives an {@link HttpEngine} in async-action mode ({@link AsyncIo}, seed 003) on evloop's
@@ -44,11 +43,12 @@ public final class CompletionDriver {
     private final Map<SocketHandle, AsyncSocket> sockets = new IdentityHashMap<>();
     /** Handles whose connect still runs: true once the engine asked to close them. */
     private final Map<SocketHandle, Boolean> connecting = new IdentityHashMap<>();
-    private long timer;
+    private final LoopTimer timer;
     private long completions;
 
     public CompletionDriver(EventLoop loop) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, () -> engine.timeoutAction());
     }
 
     public void bind(HttpEngine engine) {
@@ -74,7 +74,7 @@ public final class CompletionDriver {
     }
 
     public TimerCallback timerCallback() {
-        return this::onTimer;
+        return timer::onTimer;
     }
 
     private Completions completions() {
@@ -142,16 +142,4 @@ public final class CompletionDriver {
         }
     }
 
-    private void onTimer(long delayMillis) {
-        if (timer != 0) {
-            loop.cancelTimer(timer);
-            timer = 0;
-        }
-        if (delayMillis >= 0) {
-            timer = loop.schedule(delayMillis, TimeUnit.MILLISECONDS, () -> {
-                timer = 0;
-                engine.timeoutAction();
-            });
-        }
-    }
 }

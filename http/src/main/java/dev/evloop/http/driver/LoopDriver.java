@@ -10,7 +10,6 @@ import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Drives an {@link HttpEngine} on evloop's {@link EventLoop}: the adapter an application would
@@ -32,11 +31,12 @@ import java.util.concurrent.TimeUnit;
 public final class LoopDriver {
     private final EventLoop loop;
     private HttpEngine engine;
-    private long timer;
+    private final LoopTimer timer;
     private long delivered;
 
     public LoopDriver(EventLoop loop) {
         this.loop = loop;
+        this.timer = new LoopTimer(loop, () -> engine.timeoutAction());
     }
 
     public void bind(HttpEngine engine) {
@@ -57,7 +57,7 @@ public final class LoopDriver {
     }
 
     public TimerCallback timerCallback() {
-        return this::onTimer;
+        return timer::onTimer;
     }
 
     private void onSocket(SocketHandle socket, SocketAction action, Object data) {
@@ -94,16 +94,4 @@ public final class LoopDriver {
         }
     }
 
-    private void onTimer(long delayMillis) {
-        if (timer != 0) {
-            loop.cancelTimer(timer);
-            timer = 0;
-        }
-        if (delayMillis >= 0) {
-            timer = loop.schedule(delayMillis, TimeUnit.MILLISECONDS, () -> {
-                timer = 0;
-                engine.timeoutAction();
-            });
-        }
-    }
 }
