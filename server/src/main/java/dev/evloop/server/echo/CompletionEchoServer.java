@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The length-prefixed echo service (seed 004) on completion I/O ({@link Completions}): natively on
- * io_uring, emulated on the readiness backends. Each connection lends two direct buffers in turn:
+ * io_uring, emulated on the readiness backends. Each connection lends two direct buffers in turn
+ * (made when first needed, 4 KiB at first, grown up to 64 KiB while reads fill them, so a busy
+ * connection needs few reads per message and an idle one holds little):
  * a read completes into one, its bytes are checked against the framing and handed to
  * {@code writeAll} at once, and the next read goes into the other buffer while the write is in
  * flight (writes leave in submission order, so echoes keep their order). Bytes are echoed as they
@@ -38,7 +40,10 @@ public final class CompletionEchoServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.evloop.server");
     /** Accepts kept pending at once per loop, so a burst of connects is not served one per wait. */
     private static final int ACCEPTS = 16;
-    static final int BUFFER = 16 * 1024;
+    /** A connection's buffers start at this size: an idle connection holds at most two of them. */
+    static final int MIN_BUFFER = 4 * 1024;
+    /** ... and grow, by four each time a read fills one, up to this. */
+    static final int MAX_BUFFER = 64 * 1024;
 
     /**
      * @param maxClients connections per loop at most; 0 for no limit (accepting pauses at the limit)
@@ -258,7 +263,9 @@ public final class CompletionEchoServer implements AutoCloseable {
     private static final class Conn {
         final Worker w;
         final AsyncSocket s;
-        final ByteBuffer[] buffers = {ByteBuffer.allocateDirect(BUFFER), ByteBuffer.allocateDirect(BUFFER)};
+        final ByteBuffer[] buffers = new ByteBuffer[2];
+        /** The size of the next buffer made: grows while reads fill them. */
+        int size = MIN_BUFFER;
         /** Buffers not lent: a read may start when one is free. */
         int free = 2;
         int next;
@@ -284,6 +291,7 @@ public final class CompletionEchoServer implements AutoCloseable {
 
         void readMore() {
             if (closing || draining || reading || free == 0) return;
+            if (buffers[next] == null || buffers[next].capacity() < size) buffers[next] = ByteBuffer.allocateDirect(size);
             ByteBuffer b = buffers[next];
             next ^= 1;
             free--;
@@ -304,6 +312,7 @@ public final class CompletionEchoServer implements AutoCloseable {
                 return;
             }
             armTimer();
+            if (op.result() == b.capacity() && size < MAX_BUFFER) size = Math.min(MAX_BUFFER, size * 4);
             b.flip();
             int bad = scan(b);
             if (bad >= 0) {
