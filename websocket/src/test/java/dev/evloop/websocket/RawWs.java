@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -68,14 +67,9 @@ final class RawWs implements AutoCloseable {
         return ws;
     }
 
+    /** The server's expected answer: the codec's own, which HandshakeAndCodesTest checks against RFC 6455 §1.3. */
     static String accept(String key) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-1").digest(
-                    (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return dev.evloop.websocket.codec.Handshake.accept(key);
     }
 
     private String readHead() throws IOException {

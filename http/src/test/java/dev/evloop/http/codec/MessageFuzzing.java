@@ -3,6 +3,7 @@ package dev.evloop.http.codec;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.evloop.testing.FuzzInput;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.evloop.testing.FuzzInput;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -36,12 +37,10 @@ class EchoFramingFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void echoFrames(FuzzedDataProvider data) {
-        int mode = data.consumeInt(0, 255);
-        int[] cuts = new int[data.consumeInt(0, 7)];
-        for (int i = 0; i < cuts.length; i++) cuts[i] = data.consumeInt(0, 0xFFFF);
-        byte[] bytes = data.consumeRemainingAsBytes();
-        for (int i = 0; i < cuts.length; i++) cuts[i] %= bytes.length + 1;
-        Arrays.sort(cuts);
+        FuzzInput in = FuzzInput.read(data);
+        int mode = in.mode();
+        int[] cuts = in.cuts();
+        byte[] bytes = in.bytes();
         EchoFraming framing = new EchoFraming(MAX_MESSAGES[mode & 7]);
 
         List<String> expected = reference(bytes, framing.maxMessage());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.evloop.testing.FuzzInput;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -36,14 +37,10 @@ class Http2FrameReaderFuzzTest {
 
     @FuzzTest(maxDuration = "10s")
     void frames(FuzzedDataProvider data) {
-        int mode = data.consumeInt(0, 255);
-        int[] raw = new int[data.consumeInt(0, 7)];
-        for (int i = 0; i < raw.length; i++) raw[i] = data.consumeInt(0, 0xFFFF);
-        byte[] bytes = data.consumeRemainingAsBytes();
-        int[] ends = new int[raw.length + 1];
-        for (int i = 0; i < raw.length; i++) ends[i] = raw[i] % (bytes.length + 1);
-        ends[raw.length] = bytes.length;
-        Arrays.sort(ends);
+        FuzzInput in = FuzzInput.read(data);
+        int mode = in.mode();
+        byte[] bytes = in.bytes();
+        int[] ends = in.pieceEnds();
 
         int maxBlock = BLOCK_LIMITS[mode & 3];
         int maxContinuations = CONTINUATION_LIMITS[(mode >> 2) & 3];

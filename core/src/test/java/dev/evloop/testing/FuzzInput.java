@@ -1,4 +1,4 @@
-package dev.evloop.http.codec;
+package dev.evloop.testing;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import java.util.Arrays;
@@ -8,17 +8,18 @@ import java.util.Arrays;
  * takes numbers from the end of the input and byte arrays from the front, so a seed file is the
  * bytes under test followed by the choice bytes: the last byte is {@link #mode}, the one before it
  * the number of cuts (0..7), and before that two bytes per cut. A seed without choice bytes still
- * works: the choices then eat its last bytes.
+ * works: the choices then eat its last bytes. Shared by the fuzz targets of every module, so their
+ * seeds are made the same way.
  *
  * @param mode eight flag bits, each target gives them its own meaning
  * @param cuts split points into {@link #bytes}, sorted, each in 0..bytes.length (repeats allowed:
  *     an empty piece)
  * @param bytes the input under test
  */
-record FuzzInput(int mode, int[] cuts, byte[] bytes) {
-    static final int MAX_CUTS = 7;
+public record FuzzInput(int mode, int[] cuts, byte[] bytes) {
+    public static final int MAX_CUTS = 7;
 
-    static FuzzInput read(FuzzedDataProvider data) {
+    public static FuzzInput read(FuzzedDataProvider data) {
         int mode = data.consumeInt(0, 255);
         int[] raw = new int[data.consumeInt(0, MAX_CUTS)];
         for (int i = 0; i < raw.length; i++) raw[i] = data.consumeInt(0, 0xFFFF);
@@ -29,19 +30,19 @@ record FuzzInput(int mode, int[] cuts, byte[] bytes) {
         return new FuzzInput(mode, cuts, bytes);
     }
 
-    boolean flag(int bit) {
+    public boolean flag(int bit) {
         return (mode & (1 << bit)) != 0;
     }
 
     /** {@link #cuts} with the end of the input appended, as the last piece's end. */
-    int[] pieceEnds() {
+    public int[] pieceEnds() {
         int[] ends = Arrays.copyOf(cuts, cuts.length + 1);
         ends[cuts.length] = bytes.length;
         return ends;
     }
 
     /** The same bytes in one piece. */
-    FuzzInput whole() {
+    public FuzzInput whole() {
         return new FuzzInput(mode, new int[0], bytes);
     }
 }
