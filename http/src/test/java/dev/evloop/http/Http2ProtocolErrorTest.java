@@ -303,10 +303,8 @@ class Http2ProtocolErrorTest {
                 // expected once the client gave up
             }
         })) {
-            long start = System.nanoTime();
-            TransferResult r = single(builder(), peer);
+            TransferResult r = single(builder(), peer); // fails if it does not end within WAIT
             assertThat(message(r)).contains("ENHANCE_YOUR_CALM").contains("CONTINUATION");
-            assertThat(System.nanoTime() - start).as("ended within the bounded wait").isLessThan(WAIT.toNanos());
             // Best effort: the client may have closed before the peer read its GOAWAY.
             Frame g = peer.conn(0).seen(f -> f.type() == GOAWAY, Duration.ofSeconds(1));
             if (g != null) assertThat(ErrorCode.describe(g.code())).isEqualTo("ENHANCE_YOUR_CALM");
@@ -334,10 +332,8 @@ class Http2ProtocolErrorTest {
                 // expected: the client gave up and closed
             }
         })) {
-            long start = System.nanoTime();
-            TransferResult r = single(builder(), peer);
+            TransferResult r = single(builder(), peer); // fails if it does not end within WAIT
             assertThat(message(r)).contains("ENHANCE_YOUR_CALM").contains("PING");
-            assertThat(System.nanoTime() - start).as("ended within the bounded wait").isLessThan(WAIT.toNanos());
         }
     }
 
@@ -441,13 +437,13 @@ class Http2ProtocolErrorTest {
      */
     @Test
     void aRetryFromInsideAReadLeavesTheSharedReadBufferAlone() throws Exception {
-        CountDownLatch bServed = new CountDownLatch(1);
+        CountDownLatch bDone = new CountDownLatch(1);
         H2ScriptedPeer.Script a = c -> {
             c.handshake();
             assertThat(c.awaitHeaders().stream()).isEqualTo(1);
             assertThat(c.awaitHeaders().stream()).isEqualTo(3);
-            assertThat(bServed.await(10, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(200); // the client has the response to /b: that connection is idle
+            // The client completed /b: its connection is idle, so the retry lands there.
+            assertThat(bDone.await(10, TimeUnit.SECONDS)).isTrue();
             ByteBuffer frames = Http2FrameWriter.goAway(ByteBuffer.allocate(256), 1, ErrorCode.NO_ERROR, null);
             frames = Http2FrameWriter.headers(frames, 1, c.block(":status", "200"), false, Http2.DEFAULT_MAX_FRAME_SIZE);
             c.raw(Arrays.copyOf(frames.array(), frames.position())); // one write: one read on the client
@@ -457,7 +453,6 @@ class Http2ProtocolErrorTest {
         H2ScriptedPeer.Script b = c -> {
             c.handshake();
             c.ok(c.awaitHeaders().stream(), "/b");
-            bServed.countDown();
             Frame again = c.awaitHeaders();
             c.ok(again.stream(), again.fields().get(":path"));
         };
@@ -465,7 +460,13 @@ class Http2ProtocolErrorTest {
             List<TransferResult> results = new ArrayList<>();
             try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder().maxStreamsPerConnection(2))) {
                 List<Transfer> ts = new ArrayList<>();
-                for (String p : List.of("/a1", "/a2", "/b")) ts.add(add(h, peer, p, results));
+                for (String p : List.of("/a1", "/a2")) ts.add(add(h, peer, p, results));
+                Transfer tb = Transfer.collecting(HttpRequest.newBuilder(peer.uri("/b")).build(), r -> {
+                    results.add(r);
+                    bDone.countDown();
+                });
+                h.engine.add(tb);
+                ts.add(tb);
                 h.runUntil(() -> results.size() == 3, WAIT);
                 for (Transfer t : ts) {
                     assertThat(t.result().error()).as("%s", t).isNull();

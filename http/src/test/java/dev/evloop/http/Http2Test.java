@@ -378,12 +378,11 @@ class Http2Test {
         crc.update(body);
         try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {
             addAll(h, List.of(HttpRequest.newBuilder(uri(mode, "/count")).POST(body).expectContinue(true)
-                    .continueTimeout(Duration.ofSeconds(5)).build()), results);
+                    .continueTimeout(Duration.ofMinutes(5)).build()), results);
+            // The wait for 100 Continue outlasts the run's bound: only the server's 100 releases the body.
             h.runUntil(() -> results.size() == 1, Duration.ofSeconds(20));
             assertThat(results.get(0).error()).isNull();
             assertThat(results.get(0).response().bodyAsString()).isEqualTo(body.length + " " + Long.toHexString(crc.getValue()));
-            // well under the 5 s wait: the server's 100 Continue released the body
-            assertThat(results.get(0).durationNanos()).isLessThan(TimeUnit.SECONDS.toNanos(4));
         }
     }
 

