@@ -60,7 +60,7 @@ final class AppSockets {
     // ---------------------------------------------------------------- completions
 
     void connected(SocketHandle h, IOException error) {
-        record("connected " + h + (error != null ? " error " + error : ""));
+        if (checker != null) record("connected " + h + (error != null ? " error " + error : ""));
         AppSocket s = find("connected", h);
         if (s == null) return;
         if (!s.connectOutstanding) {
@@ -77,7 +77,7 @@ final class AppSockets {
     }
 
     void received(SocketHandle h, int bytes, IOException error) {
-        record("received " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
+        if (checker != null) record("received " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
         AppSocket s = find("received", h);
         if (s == null) return;
         if (!s.receiveOutstanding) {
@@ -106,7 +106,7 @@ final class AppSockets {
     }
 
     void sent(SocketHandle h, int bytes, IOException error) {
-        record("sent " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
+        if (checker != null) record("sent " + h + " " + (error != null ? "error " + error : bytes + " bytes"));
         AppSocket s = find("sent", h);
         if (s == null) return;
         if (!s.sendOutstanding) {
@@ -157,7 +157,7 @@ final class AppSockets {
             int ev = s.readyEvents(want == null ? 0 : want.interest());
             if (ev == 0) continue;
             if ((ev & WRITE) != 0) s.connectEventOwed = false;
-            record("ready " + s.handle + " " + dev.evloop.poll.Events.toString(ev));
+            if (checker != null) record("ready " + s.handle + " " + dev.evloop.poll.Events.toString(ev));
             engine.ready(e, ev);
             any = true;
         }
@@ -184,7 +184,7 @@ final class AppSockets {
             if (!s.connectPosted) {
                 s.connectPosted = true;
                 s.connectOutstanding = true;
-                record("request connect " + s.handle + " " + s.remote);
+                if (checker != null) record("request connect " + s.handle + " " + s.remote);
                 io.connect(s.handle, s.remote);
             }
             if (s.closePosted) continue;
@@ -206,21 +206,21 @@ final class AppSockets {
                     s.lingerTimer = 0;
                 }
                 s.closePosted = true;
-                record("request close " + s.handle);
+                if (checker != null) record("request close " + s.handle);
                 io.close(s.handle);
                 forgetIfQuiet(s);
                 continue;
             }
             if (s.shutdownRequested && !s.shutdownPosted && s.connected && !s.sendOutstanding && !s.hasUnsent()) {
                 s.shutdownPosted = true;
-                record("request shutdownOutput " + s.handle);
+                if (checker != null) record("request shutdownOutput " + s.handle);
                 io.shutdownOutput(s.handle);
             }
             if (s.connected && !s.receiveOutstanding && !s.in.hasRemaining() && !s.eof && s.receiveError == null
                     && wantsRead(s)) {
                 s.receiveOutstanding = true;
                 s.receiveLent = s.in.capacity();
-                record("request receive " + s.handle + " " + s.receiveLent + " bytes");
+                if (checker != null) record("request receive " + s.handle + " " + s.receiveLent + " bytes");
                 io.receive(s.handle, s.in.clear().duplicate());
             }
         }
@@ -241,7 +241,7 @@ final class AppSockets {
         }
         s.sendOutstanding = true;
         s.sendLent = s.lent.remaining();
-        record("request send " + s.handle + " " + s.sendLent + " bytes");
+        if (checker != null) record("request send " + s.handle + " " + s.sendLent + " bytes");
         io.send(s.handle, s.lent.duplicate());
     }
 
@@ -254,8 +254,9 @@ final class AppSockets {
 
     // ---------------------------------------------------------------- checking
 
+    /** Callers test {@code checker != null} first, so the line is built only in checking mode. */
     private void record(String line) {
-        if (checker != null) checker.record(line);
+        checker.record(line);
     }
 
     /** A completion that cannot be matched to a request: a violation when checking, else ignored. */

@@ -191,7 +191,13 @@ final class Http2Connection implements Http2FrameListener {
         long now = engine.clock().nanoTime();
         // From a frame callback (a REFUSED_STREAM retry, a waiting transfer started when a stream
         // ended) the shared read buffer is still being parsed: reading into it would corrupt it.
-        if (!engine.readBufferBusy) guarded(() -> readFrames(0));
+        if (!engine.readBufferBusy) {
+            try {
+                readFrames(0);
+            } catch (IOException | RuntimeException e) {
+                failed(e);
+            }
+        }
         if (closed || closing || draining) return false;
         if (now - idleSinceNanos >= PING_AFTER_IDLE_NANOS && pingTimer == 0) sendPing();
         return true;
@@ -416,47 +422,59 @@ final class Http2Connection implements Http2FrameListener {
 
     // ---------------------------------------------------------------- driving
 
-    private interface IoStep {
-        void run() throws IOException;
-    }
 
     /** The application says the socket is ready ({@code events} 0: unknown, try everything). */
     void onReady(int events) {
         if (closed) return;
         if (closing) {
-            guarded(this::finishClosing);
+            closeStep();
             return;
         }
-        guarded(() -> {
+        // Plain try/catch rather than a lambda: this runs per event and must not allocate.
+        try {
             if (!connected) {
-                if (!socket.finishConnect()) return;
-                engine.connected(this);
-                begin();
-                Transfer o = opener;
-                opener = null;
-                if (o != null) {
-                    o.opening = null;
-                    if (canOpenStream()) start(o); else engine.retry(o);
-                }
-                engine.startWaiting();
-                return;
+                connectDone();
+            } else if (events == 0 || (events & (READ | ERROR | HANGUP)) != 0) {
+                readFrames(READS_PER_EVENT);
             }
-            if (events == 0 || (events & (READ | ERROR | HANGUP)) != 0) readFrames(READS_PER_EVENT);
-        });
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        }
         flushAndWatch();
     }
 
-    private void guarded(IoStep step) {
-        try {
-            step.run();
-        } catch (Http2Exception e) {
-            connectionError(e);
-        } catch (IOException e) {
-            connectionFailed(e);
-        } catch (UncheckedIOException e) {
-            connectionFailed(e.getCause());
-        } catch (RuntimeException e) {
+    /** h2c: the TCP connect may have finished; once it has, the preface goes out and the opener starts. */
+    private void connectDone() throws IOException {
+        if (!socket.finishConnect()) return;
+        engine.connected(this);
+        begin();
+        Transfer o = opener;
+        opener = null;
+        if (o != null) {
+            o.opening = null;
+            if (canOpenStream()) start(o); else engine.retry(o);
+        }
+        engine.startWaiting();
+    }
+
+    /** A failure of the connection's own work: a protocol error from the peer, or the transport. */
+    private void failed(Exception e) {
+        if (e instanceof Http2Exception h) {
+            connectionError(h);
+        } else if (e instanceof IOException io) {
+            connectionFailed(io);
+        } else if (e instanceof UncheckedIOException u) {
+            connectionFailed(u.getCause());
+        } else {
             connectionFailed(new IOException("HTTP/2 connection to " + origin + " failed: " + e, e));
+        }
+    }
+
+    private void closeStep() {
+        try {
+            finishClosing();
+        } catch (IOException | RuntimeException e) {
+            failed(e);
         }
     }
 
@@ -523,15 +541,17 @@ final class Http2Connection implements Http2FrameListener {
     private void flushAndWatch() {
         if (closed) return;
         if (closing) {
-            guarded(this::finishClosing);
+            closeStep();
             return;
         }
-        guarded(() -> {
+        try {
             for (int round = 0; round < 16 && !closed && !closing; round++) {
                 if (connected) produceData();
                 if (!flush() || senders.isEmpty() || sendWindow <= 0) break;
             }
-        });
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+        }
         if (!closed && !closing) updateInterest();
     }
 
@@ -879,9 +899,6 @@ final class Http2Connection implements Http2FrameListener {
 
     @Override
     public void onSettings(Http2Settings settings) throws Http2Exception {
-        if (settings.get(Http2Settings.ENABLE_PUSH, 0) == 1) {
-            throw Http2Exception.connection(ErrorCode.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH 1 (RFC 9113 §6.5.2)");
-        }
         if (settings.has(Http2Settings.HEADER_TABLE_SIZE)) {
             encoder.setPeerTableSize((int) Math.min(settings.get(Http2Settings.HEADER_TABLE_SIZE, 0), Integer.MAX_VALUE));
         }

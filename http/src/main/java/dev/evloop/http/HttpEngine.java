@@ -691,8 +691,7 @@ public final class HttpEngine {
             } else if (makeRoom(origin)) {
                 open(origin, uri, t);
             } else {
-                t.state = Transfer.State.QUEUED;
-                waiting.add(t);
+                queue(t);
             }
         } catch (IOException e) {
             if (t.connection != null) failConnection(t.connection, e); else fail(t, e);
@@ -724,9 +723,13 @@ public final class HttpEngine {
                 continue;
             }
             Http2Connection idleH2 = null;
+            search:
             for (java.util.List<Http2Connection> list : h2Active.values()) {
                 for (Http2Connection h : list) {
-                    if (h.isIdle() && idleH2 == null) idleH2 = h;
+                    if (h.isIdle()) {
+                        idleH2 = h;
+                        break search;
+                    }
                 }
             }
             if (idleH2 == null) return false;
@@ -1318,7 +1321,7 @@ public final class HttpEngine {
     }
 
     void discardInput(Conduit socket) {
-        ByteBuffer buf = readBufferBusy ? ByteBuffer.allocate(16 * 1024) : readBuffer;
+        ByteBuffer buf = takeReadBuffer();
         try {
             for (int i = 0; i < 16; i++) {
                 buf.clear();
@@ -1326,6 +1329,8 @@ public final class HttpEngine {
             }
         } catch (IOException ignored) {
             // already reset: nothing to protect
+        } finally {
+            giveBackReadBuffer(buf);
         }
     }
 

@@ -37,11 +37,6 @@ final class TlsSession {
     /** What the handshake waits for: true if the socket must become writable, else readable. */
     private boolean wantWrite;
 
-    /** ALPN offering HTTP/1.1 only. */
-    TlsSession(SSLContext context, String host, int port, Conduit socket) {
-        this(context, host, port, socket, new String[] {"http/1.1"});
-    }
-
     /** {@code protocols}: the ALPN offer (RFC 7301), most preferred first. */
     TlsSession(SSLContext context, String host, int port, Conduit socket, String[] protocols) {
         this.socket = socket;

@@ -1,8 +1,8 @@
 package dev.evloop.http.driver;
 
 import dev.evloop.completion.AsyncSocket;
+import dev.evloop.completion.CompletionHandler;
 import dev.evloop.completion.Completions;
-import dev.evloop.completion.Operation;
 import dev.evloop.http.AsyncIo;
 import dev.evloop.http.HttpEngine;
 import dev.evloop.http.SocketHandle;
@@ -25,8 +25,8 @@ import java.util.Map;
  *       handle. A close asked while the connect runs closes the socket once it is connected.
  *   <li>{@code receive} / {@code send}: {@link AsyncSocket#read} / {@link AsyncSocket#write} on the
  *       engine's buffer (direct, untouched by the engine while lent). A read of 0 is the end of
- *       the stream: reported as -1. The engine keeps its own positions, so the buffer's position
- *       is put back before the completion is reported.
+ *       the stream: reported as -1. The engine lends a view and keeps its own positions, so the
+ *       one the operation moves is not put back.
  *   <li>{@code shutdownOutput}: {@link AsyncSocket#shutdownOutput} (the engine asks once every
  *       send completed). {@code close}: {@link AsyncSocket#close}; what is pending completes
  *       cancelled and is reported (the engine ignores it).
@@ -40,7 +40,7 @@ public final class CompletionDriver {
     private final EventLoop loop;
     private Completions io;
     private HttpEngine engine;
-    private final Map<SocketHandle, AsyncSocket> sockets = new IdentityHashMap<>();
+    private final Map<SocketHandle, Sock> sockets = new IdentityHashMap<>();
     /** Handles whose connect still runs: true once the engine asked to close them. */
     private final Map<SocketHandle, Boolean> connecting = new IdentityHashMap<>();
     private final LoopTimer timer;
@@ -82,6 +82,31 @@ public final class CompletionDriver {
         return io;
     }
 
+    /**
+     * A connected socket and its two completion handlers, made once: receive and send run per I/O
+     * and must not allocate. The engine lends a view of its buffer whose position the read or
+     * write may move; it keeps its own positions.
+     */
+    private final class Sock {
+        final AsyncSocket socket;
+        final CompletionHandler received;
+        final CompletionHandler sent;
+
+        Sock(SocketHandle handle, AsyncSocket socket) {
+            this.socket = socket;
+            this.received = op -> {
+                completions++;
+                if (op.isSuccess()) engine.received(handle, op.result() == 0 ? -1 : (int) op.result(), null);
+                else engine.received(handle, 0, op.error());
+            };
+            this.sent = op -> {
+                completions++;
+                if (op.isSuccess()) engine.sent(handle, (int) op.result(), null);
+                else engine.sent(handle, 0, op.error());
+            };
+        }
+    }
+
     private final class Io implements AsyncIo {
         @Override
         public void connect(SocketHandle socket, InetSocketAddress address) {
@@ -90,7 +115,7 @@ public final class CompletionDriver {
                 boolean closeAsked = Boolean.TRUE.equals(connecting.remove(socket));
                 if (op.isSuccess()) {
                     if (closeAsked) op.socket().close(ignored -> { });
-                    else sockets.put(socket, op.socket());
+                    else sockets.put(socket, new Sock(socket, op.socket()));
                 }
                 completions++;
                 engine.connected(socket, op.isSuccess() ? null : op.error());
@@ -99,31 +124,20 @@ public final class CompletionDriver {
 
         @Override
         public void receive(SocketHandle socket, ByteBuffer buffer) {
-            AsyncSocket s = sockets.get(socket);
-            int position = buffer.position();
-            s.read(buffer, op -> {
-                buffer.position(position);
-                completions++;
-                if (op.isSuccess()) engine.received(socket, op.result() == 0 ? -1 : (int) op.result(), null);
-                else engine.received(socket, 0, op.error());
-            });
+            Sock s = sockets.get(socket);
+            s.socket.read(buffer, s.received);
         }
 
         @Override
         public void send(SocketHandle socket, ByteBuffer buffer) {
-            AsyncSocket s = sockets.get(socket);
-            int position = buffer.position();
-            s.write(buffer, op -> {
-                buffer.position(position);
-                completions++;
-                if (op.isSuccess()) engine.sent(socket, (int) op.result(), null);
-                else engine.sent(socket, 0, op.error());
-            });
+            Sock s = sockets.get(socket);
+            s.socket.write(buffer, s.sent);
         }
 
         @Override
         public void shutdownOutput(SocketHandle socket) {
-            AsyncSocket s = sockets.get(socket);
+            Sock sock = sockets.get(socket);
+            AsyncSocket s = sock == null ? null : sock.socket;
             try {
                 if (s != null && s.isOpen()) s.shutdownOutput();
             } catch (IOException ignored) {
@@ -133,9 +147,9 @@ public final class CompletionDriver {
 
         @Override
         public void close(SocketHandle socket) {
-            AsyncSocket s = sockets.remove(socket);
+            Sock s = sockets.remove(socket);
             if (s != null) {
-                s.close(ignored -> { });
+                s.socket.close(ignored -> { });
             } else if (connecting.containsKey(socket)) {
                 connecting.put(socket, true); // closed once connected
             }
