@@ -361,14 +361,15 @@ final class UringEngine implements Engine {
             failOrCancel(op, res);
         } else {
             try {
-                setInt(res, SocketAbi.IPPROTO_TCP, SocketAbi.TCP_NODELAY, 1, "TCP_NODELAY");
+                // TCP_NODELAY comes from the listener: Linux copies it to accepted sockets
+                // (NativeTcpListener sets it there for that reason).
                 var remote = SocketAbi.decode(op.scratch);
                 AsyncSocket a = new AsyncSocket(completions, Transport.NATIVE.adopt(res, remote), remote);
                 completions.opened(a.source);
                 op.socket = a;
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 Libc.close(res);
-                op.fail(e instanceof IOException io ? io : new IOException("accept: " + e.getMessage(), e));
+                op.fail(new IOException("accept: " + e.getMessage(), e));
             }
         }
         headDone(s, op, true);

@@ -50,14 +50,15 @@ final class NativeSockets {
     static int open(InetSocketAddress address) throws NativeException {
         int family = Addresses.resolve(address) instanceof Inet6Address ? SocketAbi.AF_INET6 : SocketAbi.AF_INET;
         int fd;
-        if (usesFcntlFallback()) {
+        boolean fallback = usesFcntlFallback(); // read once: a test may flip it meanwhile
+        if (fallback) {
             fd = NativeException.check("socket", Libc.socket(family, SocketAbi.SOCK_STREAM, 0));
         } else {
             fd = NativeException.check("socket",
                     Libc.socket(family, SocketAbi.SOCK_STREAM | SocketAbi.SOCK_NONBLOCK | SocketAbi.SOCK_CLOEXEC, 0));
         }
         try {
-            if (usesFcntlFallback()) nonBlockingCloseOnExec(fd);
+            if (fallback) nonBlockingCloseOnExec(fd);
             noSigpipe(fd);
             return fd;
         } catch (NativeException | RuntimeException e) {

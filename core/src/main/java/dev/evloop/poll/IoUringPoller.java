@@ -10,6 +10,7 @@ import dev.evloop.os.Errno;
 import dev.evloop.os.IoUringAbi;
 import dev.evloop.os.Libc;
 import dev.evloop.os.NativeException;
+import dev.evloop.uring.CqeHandler;
 import dev.evloop.uring.IoUring;
 import java.io.IOException;
 import java.util.Arrays;
@@ -62,6 +63,8 @@ final class IoUringPoller extends PollerBase {
     private final FdTable byFd = new FdTable();
     /** The user_data of the poll armed for the registration at the same index; 0: none. */
     private long[] armed = new long[256];
+    /** Made once: the reap runs per wait. */
+    private final CqeHandler completer = this::complete;
     private int nextArm = 1;
     private boolean wakeArmed;
     /** A POLL_ADD refused asynchronously; thrown by the wait that reaped it. */
@@ -176,7 +179,7 @@ final class IoUringPoller extends PollerBase {
         this.handler = handler;
         delivered = 0;
         try {
-            ring.reap(this::complete);
+            ring.reap(completer);
         } finally {
             this.handler = null;
         }

@@ -131,6 +131,7 @@ public final class IoUring implements AutoCloseable {
         sqTail = (int) INT.getAcquire(sqRing, sqTailOff);
         cqHead = (int) INT.getAcquire(cqRing, cqHeadOff);
         supported = probeOpcodes();
+        waitArg.set(ValueLayout.JAVA_LONG, GETEVENTS_ARG_TS, timespec.address());
     }
 
     /**
@@ -331,10 +332,9 @@ public final class IoUring implements AutoCloseable {
             enter(toSubmit, 1, IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0);
             return;
         }
+        // waitArg points at timespec since the ring opened (its sigmask fields stay zero).
         timespec.set(ValueLayout.JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
         timespec.set(ValueLayout.JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
-        waitArg.fill((byte) 0);
-        waitArg.set(ValueLayout.JAVA_LONG, GETEVENTS_ARG_TS, timespec.address());
         enter(toSubmit, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, waitArg, GETEVENTS_ARG.byteSize());
     }
 
