@@ -2,6 +2,7 @@ package dev.evloop.server.echo;
 
 import dev.evloop.completion.AsyncListener;
 import dev.evloop.completion.AsyncSocket;
+import dev.evloop.completion.CompletionHandler;
 import dev.evloop.completion.Completions;
 import dev.evloop.completion.Operation;
 import dev.evloop.loop.EventLoop;
@@ -29,8 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code writeAll} at once, and the next read goes into the other buffer while the write is in
  * flight (writes leave in submission order, so echoes keep their order). Bytes are echoed as they
  * arrive, frame boundaries or not; a negative or oversized length closes the connection after the
- * bytes before it, with the reason logged, as {@link EchoHandler} does. Nothing is copied or
- * allocated per message.
+ * bytes before it, with the reason logged, as {@link EchoHandler} does. Nothing is copied; the
+ * handlers and the read-timeout task are made once per connection, so the echo itself allocates
+ * nothing here (the completion layer's {@code Operation} per read and write aside).
  *
  * <p>One event loop per {@code loops}, each with its own listener on the port (SO_REUSEPORT
  * spreads the connections). {@link #shutdown} stops accepting, lets each connection finish the
@@ -62,17 +64,14 @@ public final class CompletionEchoServer implements AutoCloseable {
     }
 
     private final List<Worker> workers;
-    private final List<Thread> threads;
 
-    private CompletionEchoServer(List<Worker> workers, List<Thread> threads) {
+    private CompletionEchoServer(List<Worker> workers) {
         this.workers = workers;
-        this.threads = threads;
     }
 
     /** Starts the loops, each on its own thread, and their listeners. */
     public static CompletionEchoServer start(Config config) throws IOException {
         List<Worker> workers = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
         InetSocketAddress bindTo = config.address();
         try {
             for (int i = 0; i < config.loops(); i++) {
@@ -82,7 +81,6 @@ public final class CompletionEchoServer implements AutoCloseable {
                 Worker w = new Worker(loop, config);
                 workers.add(w);
                 w.thread = loop.start();
-                threads.add(w.thread);
                 w.listen(bindTo, config.loops() > 1);
                 // Port 0 picks an ephemeral port once; the other loops join that port.
                 bindTo = new InetSocketAddress(config.address().getAddress(), w.address.getPort());
@@ -91,7 +89,7 @@ public final class CompletionEchoServer implements AutoCloseable {
             for (Worker w : workers) w.loop.close();
             throw e;
         }
-        return new CompletionEchoServer(workers, threads);
+        return new CompletionEchoServer(workers);
     }
 
     public InetSocketAddress localAddress() {
@@ -119,18 +117,7 @@ public final class CompletionEchoServer implements AutoCloseable {
     public CompletableFuture<Void> shutdown(Duration grace) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Worker w : workers) all.add(w.shutdown(grace));
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenRun(this::join);
-    }
-
-    private void join() {
-        for (Thread t : threads) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)); // each: its loop thread ended
     }
 
     @Override
@@ -151,6 +138,7 @@ public final class CompletionEchoServer implements AutoCloseable {
         final AtomicInteger count = new AtomicInteger();
         final Set<Conn> conns = new LinkedHashSet<>();
         final EchoFraming framing;
+        final long timeoutNanos;
         Completions io;
         AsyncListener listener;
         InetSocketAddress address;
@@ -163,6 +151,7 @@ public final class CompletionEchoServer implements AutoCloseable {
             this.loop = loop;
             this.config = config;
             this.framing = new EchoFraming(config.maxMessage());
+            this.timeoutNanos = config.readTimeout().toNanos();
         }
 
         void listen(InetSocketAddress at, boolean reusePort) throws IOException {
@@ -278,6 +267,10 @@ public final class CompletionEchoServer implements AutoCloseable {
         int length;
         long payloadLeft;
         long timer;
+        // Made once per connection, not per operation.
+        private final CompletionHandler[] readInto = {op -> onRead(op, 0), op -> onRead(op, 1)};
+        private final CompletionHandler written = this::onWritten;
+        private final Runnable timedOut = this::timedOut;
 
         Conn(Worker w, AsyncSocket s) {
             this.w = w;
@@ -291,16 +284,16 @@ public final class CompletionEchoServer implements AutoCloseable {
 
         void readMore() {
             if (closing || draining || reading || free == 0) return;
-            if (buffers[next] == null || buffers[next].capacity() < size) buffers[next] = ByteBuffer.allocateDirect(size);
-            ByteBuffer b = buffers[next];
+            int i = next;
+            if (buffers[i] == null || buffers[i].capacity() < size) buffers[i] = ByteBuffer.allocateDirect(size);
             next ^= 1;
             free--;
             reading = true;
-            b.clear();
-            s.read(b, op -> onRead(op, b));
+            s.read(buffers[i].clear(), readInto[i]);
         }
 
-        void onRead(Operation op, ByteBuffer b) {
+        void onRead(Operation op, int i) {
+            ByteBuffer b = buffers[i];
             reading = false;
             if (closing) {
                 free++;
@@ -316,13 +309,13 @@ public final class CompletionEchoServer implements AutoCloseable {
             b.flip();
             int bad = scan(b);
             if (bad >= 0) {
-                String why = w.framing.badLengthReason(header(), 0);
+                String why = w.framing.badLengthReason(length);
                 LOG.log(System.Logger.Level.INFO, why + "; closing " + s);
                 b.limit(bad);
                 closing = true; // after the bytes before the bad prefix
             }
             writing++;
-            s.writeAll(b, wop -> onWritten(wop));
+            s.writeAll(b, written);
             readMore();
         }
 
@@ -356,7 +349,7 @@ public final class CompletionEchoServer implements AutoCloseable {
                 headerSeen++;
                 i++;
                 if (headerSeen == EchoFraming.HEADER) {
-                    if (length < 0 || length > w.framing.maxMessage()) return Math.max(start, b.position());
+                    if (!w.framing.isValidLength(length)) return Math.max(start, b.position());
                     payloadLeft = length;
                     headerSeen = 0;
                     length = 0;
@@ -365,23 +358,19 @@ public final class CompletionEchoServer implements AutoCloseable {
             return -1;
         }
 
-        /** The refused prefix as a little buffer, for {@link EchoFraming#badLengthReason}. */
-        private ByteBuffer header() {
-            ByteBuffer h = ByteBuffer.allocate(EchoFraming.HEADER);
-            h.order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, length);
-            return h;
+        /** The read deadline starts over: one timer per connection, moved, not replaced. */
+        void armTimer() {
+            long nanos = w.timeoutNanos;
+            if (nanos == 0) return;
+            if (timer == 0 || !w.loop.rescheduleTimer(timer, nanos, TimeUnit.NANOSECONDS)) {
+                timer = w.loop.schedule(nanos, TimeUnit.NANOSECONDS, timedOut);
+            }
         }
 
-        void armTimer() {
-            long nanos = w.config.readTimeout().toNanos();
-            if (nanos == 0) return;
-            if (timer != 0) w.loop.cancelTimer(timer);
-            timer = w.loop.schedule(nanos, TimeUnit.NANOSECONDS, () -> {
-                timer = 0;
-                LOG.log(System.Logger.Level.DEBUG, "echo: no bytes for " + w.config.readTimeout().toMillis()
-                        + " ms; closing " + s);
-                close();
-            });
+        private void timedOut() {
+            timer = 0;
+            LOG.log(System.Logger.Level.DEBUG, "echo: no bytes for " + w.config.readTimeout().toMillis() + " ms; closing " + s);
+            close();
         }
 
         /** Shutting down: finish the echo in flight, then close. */

@@ -41,7 +41,7 @@ public final class EchoFraming {
     public int frameAt(ByteBuffer b, int index, int limit) {
         if (limit - index < HEADER) return NEED_MORE;
         int length = lengthAt(b, index);
-        if (length < 0 || length > maxMessage) return BAD_LENGTH;
+        if (!isValidLength(length)) return BAD_LENGTH;
         // limit - index fits in an int, so the whole message does too when it has arrived.
         if (limit - index - HEADER < length) return NEED_MORE;
         return HEADER + length;
@@ -49,10 +49,19 @@ public final class EchoFraming {
 
     /** Why the prefix at {@code index} was refused, after {@link #frameAt} returned {@link #BAD_LENGTH}. */
     public String badLengthReason(ByteBuffer b, int index) {
-        int length = lengthAt(b, index);
+        return badLengthReason(lengthAt(b, index));
+    }
+
+    /** True if a prefix saying {@code length} is accepted: 0 to the maximum. */
+    public boolean isValidLength(int length) {
+        return length >= 0 && length <= maxMessage;
+    }
+
+    /** Why a prefix saying {@code length} is refused ({@link #isValidLength} false). */
+    public String badLengthReason(int length) {
         if (length < 0) return "echo: negative message length " + length;
         if (length > maxMessage) return "echo: message length " + length + " exceeds the maximum of " + maxMessage;
-        throw new IllegalStateException("echo: message length " + length + " at " + index + " is valid");
+        throw new IllegalStateException("echo: message length " + length + " is valid");
     }
 
     /** The little-endian int at {@code index}, whatever the buffer's byte order. */
