@@ -487,8 +487,7 @@ public final class WebSocket {
         }
         if (state == OPEN) sendClose(code, why);
         notifyError(cause);
-        finish(code, why);
-        cancelTimers();
+        finish(code, why); // cancels the timers
         transport.closeAfterFlush();
     }
 

@@ -347,18 +347,10 @@ public final class PerMessageDeflate {
         }
         compressed = out;
         deflater.setInput(NO_INPUT);
-        int end = out.position();
-        if (end == 0) {
-            // zlib emits nothing for a sync flush that follows another with no input in between
-            // (deflate.c: Z_BUF_ERROR): an empty message after one with context takeover. Its
-            // form is then an empty stored block without the tail, a single 00 (RFC 7692 §7.2.3.6);
-            // the stream is byte-aligned after the last flush, so the peer reads it as such.
-            out.put((byte) 0).flip();
-        } else {
-            assert end >= TAIL.length && out.get(end - 4) == 0 && out.get(end - 3) == 0 && out.get(end - 2) == -1
-                    && out.get(end - 1) == -1 : "a sync flush ends with 00 00 ff ff";
-            out.position(0).limit(end - TAIL.length);
-        }
+        int end = out.position(); // the input was not empty: the sync flush ends with its tail
+        assert end >= TAIL.length && out.get(end - 4) == 0 && out.get(end - 3) == 0 && out.get(end - 2) == -1
+                && out.get(end - 1) == -1 : "a sync flush ends with 00 00 ff ff";
+        out.position(0).limit(end - TAIL.length);
         if (ourNoContextTakeover) {
             deflater.reset();
         }
