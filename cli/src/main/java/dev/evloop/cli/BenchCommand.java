@@ -73,9 +73,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "errors, protocol.")
     boolean json;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @Spec
     CommandSpec spec;
@@ -130,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
             throw usage("not an http:// or https:// URL: " + url);
         }
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         PrintWriter out = cl.getOut();
         err = cl.getErr();
         out.printf(Locale.ROOT, "bench: %s, %d connection(s)%s, %s (+%s s warm-up), %s backend%n",

@@ -29,9 +29,8 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "64",
             description = "HTTP: requests in flight (default: ${DEFAULT-VALUE}).")
@@ -59,12 +58,12 @@ final class DemoCommand implements Callable<Integer> {
         if (echo) {
             if (size < 0 || size > 16 << 20) throw usage("--size must be 0..16777216 bytes, got " + size);
             if (connections < 1 || connections > 10_000) throw usage("--connections must be 1..10000, got " + connections);
-            Backend b = BackendConverter.orDefault(backend, cl);
+            Backend b = backend.orDefault(cl);
             return EchoDemo.run(b, connections, size, seconds, cl.getOut(), cl.getErr()) ? 0 : 1;
         }
         if (parallel < 1 || parallel > 10_000) throw usage("--parallel must be 1..10000, got " + parallel);
         if (requests < 0) throw usage("--requests must not be negative, got " + requests);
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         return HttpDemo.run(b, parallel, seconds, requests, cl.getOut(), cl.getErr()) ? 0 : 1;
     }
 

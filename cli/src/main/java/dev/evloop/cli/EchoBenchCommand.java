@@ -63,9 +63,8 @@ final class EchoBenchCommand implements Callable<Integer> {
             + "max_us, errors, mismatches, connections, size.")
     boolean json;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @Option(names = "--loops", paramLabel = "L", defaultValue = "1",
             description = "Event loops (threads) to spread the connections over (default: ${DEFAULT-VALUE}).")
@@ -94,7 +93,7 @@ final class EchoBenchCommand implements Callable<Integer> {
             throw usage("--warmup must be 0..3600 seconds, got " + warmupSeconds);
         }
         if (loops < 1 || loops > 1024) throw usage("--loops must be 1..1024, got " + loops);
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         InetSocketAddress remote = new InetSocketAddress(EchoServerCommand.resolve(cl, "--host", host), port);
         int usedLoops = Math.min(loops, connections);
 

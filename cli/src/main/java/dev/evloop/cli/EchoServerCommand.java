@@ -58,21 +58,20 @@ final class EchoServerCommand implements Callable<Integer> {
             description = "Event loops (threads), sharing the port through SO_REUSEPORT (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @Option(names = "--max-message", paramLabel = "BYTES", defaultValue = "" + EchoHandler.DEFAULT_MAX_MESSAGE,
             description = "Longest payload accepted; a longer one closes its connection (default: ${DEFAULT-VALUE}).")
     int maxMessage;
 
-    /** For tests and scripts: stop after this many seconds instead of waiting for a signal. */
     @Option(names = "--io", paramLabel = "completion|readiness",
             description = "How sockets are driven: completion I/O (the server lends buffers and hears completions; "
                     + "native on io_uring, emulated elsewhere) or readiness (the server framework). Default: completion "
                     + "with --backend io_uring, readiness otherwise.")
     String io;
 
+    /** For tests and scripts: stop after this many seconds instead of waiting for a signal. */
     @Option(names = "--duration", paramLabel = "SECONDS", hidden = true)
     double durationSeconds;
 
@@ -87,7 +86,7 @@ final class EchoServerCommand implements Callable<Integer> {
             throw usage("--max-message must be 0.." + MAX_MESSAGE_LIMIT + " bytes, got " + maxMessage);
         }
         if (!(durationSeconds >= 0 && durationSeconds <= 1e9)) throw usage("--duration must be 0 or more seconds, got " + durationSeconds);
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         InetAddress address = resolve(cl, "--host", host);
         boolean completion;
         if (io == null) {

@@ -65,9 +65,8 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-L", "--follow"}, description = "Follow redirects (at most " + MAX_REDIRECTS + ").")
     boolean follow;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @CommandLine.Mixin
     VersionOptions versions = new VersionOptions();
@@ -96,7 +95,7 @@ final class GetCommand implements Callable<Integer> {
         }
         List<HttpRequest> requests = new ArrayList<>();
         for (String u : urls) requests.add(parse(u));
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         HttpVersionPolicy policy = versions.policy(cl);
         PrintWriter err = cl.getErr();
 

@@ -38,9 +38,8 @@ final class HttpServerCommand implements Callable<Integer> {
             description = "Event loops (threads), sharing the port through SO_REUSEPORT (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     /** For tests and scripts: stop after this many seconds instead of waiting for a signal. */
     @Option(names = "--duration", paramLabel = "SECONDS", hidden = true)
@@ -52,7 +51,7 @@ final class HttpServerCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) throw usage("--port must be 0..65535, got " + port);
         if (loops < 1 || loops > 1024) throw usage("--loops must be 1..1024, got " + loops);
         if (!(durationSeconds >= 0 && durationSeconds <= 1e9)) throw usage("--duration must be 0 or more seconds, got " + durationSeconds);
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         ServerConfig config = ServerConfig.builder()
                 .address(new InetSocketAddress(EchoServerCommand.resolve(cl, "--host", host), port))
                 .loops(loops)

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         name = "evloop",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "One event loop over epoll, poll(2) and the JDK Selector, through java.lang.foreign.",
+        description = "One event loop over epoll, io_uring, kqueue, poll(2) and the JDK Selector, through java.lang.foreign.",
         subcommands = {
             DemoCommand.class, GetCommand.class, BenchCommand.class, HttpServerCommand.class,
             EchoServerCommand.class, EchoBenchCommand.class, WsCommand.class, WsEchoServerCommand.class,

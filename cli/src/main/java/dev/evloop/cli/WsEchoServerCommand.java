@@ -46,9 +46,8 @@ final class WsEchoServerCommand implements Callable<Integer> {
             description = "Event loops (threads), sharing the port through SO_REUSEPORT (default: ${DEFAULT-VALUE}).")
     int loops;
 
-    @Option(names = "--backend", paramLabel = "epoll|io_uring|poll|kqueue|nio", converter = BackendConverter.class,
-            description = "The poller: epoll, poll, kqueue or nio (default: the best one on this OS).")
-    Backend backend;
+    @CommandLine.Mixin
+    BackendOption backend = new BackendOption();
 
     @Option(names = "--max-message", paramLabel = "BYTES", defaultValue = "" + (16 << 20),
             description = "Longest message accepted; a longer one closes its session with 1009 (default: ${DEFAULT-VALUE}).")
@@ -69,7 +68,7 @@ final class WsEchoServerCommand implements Callable<Integer> {
         if (maxMessage < 0 || maxMessage > (1 << 30)) throw usage("--max-message must be 0.." + (1 << 30) + " bytes, got " + maxMessage);
         if (!path.startsWith("/")) throw usage("--path must start with /, got " + path);
         if (!(durationSeconds >= 0 && durationSeconds <= 1e9)) throw usage("--duration must be 0 or more seconds, got " + durationSeconds);
-        Backend b = BackendConverter.orDefault(backend, cl);
+        Backend b = backend.orDefault(cl);
         InetAddress address = EchoServerCommand.resolve(cl, "--host", host);
         WebSocketConfig ws = WebSocketConfig.builder().maxMessageSize(maxMessage)
                 .maxFrameSize(Math.max(125, maxMessage)).permessageDeflate(!noDeflate).build();
