@@ -10,6 +10,7 @@ import dev.evloop.poll.Events;
 import dev.evloop.poll.Pollable;
 import dev.evloop.poll.Registration;
 import dev.evloop.poll.Trigger;
+import dev.evloop.testing.Backends;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -22,7 +23,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,8 +59,7 @@ class EventLoopTest {
 
     /** Every backend is listed; one this host lacks (kqueue on Linux) is reported skipped, with why. */
     private static void assumeAvailable(Backend backend) {
-        Assumptions.assumeTrue(backend.isAvailable(),
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
     }
 
     @ParameterizedTest

@@ -108,18 +108,12 @@ class AsyncActionModeTest {
         return b;
     }
 
-    private static byte[] letters(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
-        return b;
-    }
-
     @Test
     void plainGetsAndPostsWithLargeBodiesOnOneKeptAliveConnection() throws Exception {
         engine(b -> {});
         int before = jetty.opened.get();
         assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/hello")).build())).bodyAsString()).isEqualTo("hello");
-        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/bytes/1000000")).build())).body()).isEqualTo(letters(1_000_000));
+        assertThat(ok(run(HttpRequest.newBuilder(jetty.uri("/bytes/1000000")).build())).body()).isEqualTo(JettyFixture.letters(1_000_000));
         byte[] big = payload(3_000_000);
         HttpResponse echoed = ok(run(HttpRequest.newBuilder(jetty.uri("/echo")).POST(big).build()));
         assertThat(echoed.body()).isEqualTo(big);
@@ -147,7 +141,7 @@ class AsyncActionModeTest {
         int before = jetty.opened.get();
         HttpResponse r = ok(run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/bytes/500000")).build()));
         assertThat(r.version()).isEqualTo("HTTP/1.1");
-        assertThat(r.body()).isEqualTo(letters(500_000));
+        assertThat(r.body()).isEqualTo(JettyFixture.letters(500_000));
         byte[] big = payload(1_000_000);
         assertThat(ok(run(HttpRequest.newBuilder(jetty.httpsUri("localhost", "/echo")).POST(big).build())).body())
                 .isEqualTo(big);

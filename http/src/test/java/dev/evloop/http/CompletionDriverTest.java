@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.evloop.http.driver.CompletionDriver;
 import dev.evloop.loop.EventLoop;
 import dev.evloop.poll.Backend;
+import dev.evloop.testing.Backends;
 import dev.evloop.testing.TestTls;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -87,20 +87,11 @@ class CompletionDriverTest {
         }
     }
 
-    private static void assumeAvailable(Backend b) {
-        Assumptions.assumeTrue(b.isAvailable(), () -> b + " unavailable here: " + b.unavailabilityCause().orElse(""));
-    }
-
-    private static byte[] pattern(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
-        return b;
-    }
 
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"IO_URING", "EPOLL", "NIO"})
     void http11AndHttpsOverCompletions(Backend backend) throws Exception {
-        assumeAvailable(backend);
+        Backends.assumeAvailable(backend);
         byte[] upload = new byte[3 << 20];
         new java.util.Random(5).nextBytes(upload);
         try (Driven d = new Driven(backend, HttpVersionPolicy.HTTP_1_1)) {
@@ -117,7 +108,7 @@ class CompletionDriverTest {
             for (TransferResult r : rs) {
                 String path = r.transfer().request().uri().getPath();
                 if (path.startsWith("/bytes/")) {
-                    assertThat(r.response().body()).isEqualTo(pattern(Integer.parseInt(path.substring(7))));
+                    assertThat(r.response().body()).isEqualTo(JettyFixture.letters(Integer.parseInt(path.substring(7))));
                 } else {
                     assertThat(r.response().body()).isEqualTo(upload);
                 }
@@ -129,7 +120,7 @@ class CompletionDriverTest {
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"IO_URING", "EPOLL"})
     void http2OverTlsAndH2cOverCompletions(Backend backend) throws Exception {
-        assumeAvailable(backend);
+        Backends.assumeAvailable(backend);
         try (Driven d = new Driven(backend, HttpVersionPolicy.HTTP_2_PRIOR_KNOWLEDGE)) {
             List<HttpRequest> rs = new ArrayList<>();
             for (int i = 0; i < 40; i++) rs.add(HttpRequest.newBuilder(h2.tlsUri("/bytes/" + (20_000 + i))).build());
@@ -148,7 +139,7 @@ class CompletionDriverTest {
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"IO_URING", "EPOLL"})
     void aRefusedConnectFailsTheTransferNamingIt(Backend backend) throws Exception {
-        assumeAvailable(backend);
+        Backends.assumeAvailable(backend);
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();

@@ -86,7 +86,7 @@ class FaultInjectionTest {
         try (FaultProxy proxy = proxy(scheme, i -> Fault.both(Flow.PASS.oneByteWrites()));
                 Driven e = new Driven(scheme, b -> b)) {
             expectBody(e.run(get(scheme, proxy, "/hello")), "hello".getBytes());
-            expectBody(e.run(get(scheme, proxy, "/bytes/32768")), letters(32768));
+            expectBody(e.run(get(scheme, proxy, "/bytes/32768")), JettyFixture.letters(32768));
             expectBody(e.run(post(scheme, proxy, upload)), upload);
             assertThat(proxy.writes(Direction.DOWN)).as("one write per byte").isEqualTo(proxy.bytes(Direction.DOWN));
             assertThat(proxy.bytes(Direction.DOWN)).isGreaterThan(32768 + upload.length);
@@ -100,7 +100,7 @@ class FaultInjectionTest {
         Flow stall = Flow.PASS.stallAfter(MID, SHORT);
         try (FaultProxy proxy = proxy(scheme, i -> new Fault(stall, stall));
                 Driven e = new Driven(scheme, b -> b.idleTimeout(Duration.ofSeconds(3)))) {
-            expectBody(e.run(get(scheme, proxy, "/bytes/" + LARGE)), letters(LARGE));
+            expectBody(e.run(get(scheme, proxy, "/bytes/" + LARGE)), JettyFixture.letters(LARGE));
             expectBody(e.run(post(scheme, proxy, UPLOAD)), UPLOAD);
             assertThat(proxy.cuts(Cut.STALL)).as("both directions stalled once").isEqualTo(2);
             assertThat(proxy.accepted()).isEqualTo(1);
@@ -195,7 +195,7 @@ class FaultInjectionTest {
         try (FaultProxy proxy = proxy(scheme, i -> i == 0 ? faultOn(direction, Flow.PASS.halfCloseAfter(n)) : Fault.NONE);
                 Driven e = new Driven(scheme, b -> b)) {
             expectBody(e.run(get(scheme, proxy, "/hello")), "hello".getBytes());
-            expectBody(e.run(get(scheme, proxy, "/bytes/5000")), letters(5000));
+            expectBody(e.run(get(scheme, proxy, "/bytes/5000")), JettyFixture.letters(5000));
             assertThat(proxy.cuts(Cut.HALF_CLOSE)).isEqualTo(1);
             assertThat(proxy.accepted()).as("the half-closed connection was not reused").isEqualTo(2);
         }
@@ -215,7 +215,7 @@ class FaultInjectionTest {
                 Driven e = new Driven(scheme, b -> b)) {
             expectBody(e.run(get(scheme, proxy, "/hello")), "hello".getBytes());
             TransferResult second = e.run(get(scheme, proxy, "/bytes/5000"));
-            expectBody(second, letters(5000));
+            expectBody(second, JettyFixture.letters(5000));
             assertThat(second.reusedConnection()).as("completed on the fresh connection").isFalse();
             assertThat(proxy.cuts(cut)).isEqualTo(1);
             assertThat(proxy.accepted()).isEqualTo(2);
@@ -251,14 +251,14 @@ class FaultInjectionTest {
             for (int i = 0; i < all.size(); i++) {
                 TransferResult r = all.get(i);
                 if (r.isSuccess()) {
-                    expectBody(r, letters(200_000 + i));
+                    expectBody(r, JettyFixture.letters(200_000 + i));
                 } else {
                     expectError(r, IOException.class, "ECONNRESET");
                     failed++;
                 }
             }
             assertThat(failed).as("one transfer per reset connection").isEqualTo(proxy.cuts(Cut.RESET)).isEqualTo(2);
-            expectBody(e.run(get(scheme, proxy, "/bytes/5000")), letters(5000)); // on a surviving connection
+            expectBody(e.run(get(scheme, proxy, "/bytes/5000")), JettyFixture.letters(5000)); // on a surviving connection
         }
     }
 
@@ -270,7 +270,7 @@ class FaultInjectionTest {
      */
     @Test
     void aCloseDelimitedTlsBodyCutWithoutCloseNotifyIsAnError() throws Exception {
-        byte[] body = letters(100_000);
+        byte[] body = JettyFixture.letters(100_000);
         try (CloseDelimitedTlsServer server = new CloseDelimitedTlsServer(body);
                 FaultProxy proxy = FaultProxy.start(server.address(), i -> i == 0 ? Fault.down(Flow.PASS.dropAfter(MID)) : Fault.NONE);
                 Driven e = new Driven(Scheme.HTTPS, b -> b)) {
@@ -320,14 +320,14 @@ class FaultInjectionTest {
     /** The three transfers, in order, each with its exact body. */
     private static void expectAllThree(Driven e, Scheme scheme, FaultProxy proxy) {
         expectBody(e.run(get(scheme, proxy, "/hello")), "hello".getBytes());
-        expectBody(e.run(get(scheme, proxy, "/bytes/" + LARGE)), letters(LARGE));
+        expectBody(e.run(get(scheme, proxy, "/bytes/" + LARGE)), JettyFixture.letters(LARGE));
         expectBody(e.run(post(scheme, proxy, UPLOAD)), UPLOAD);
     }
 
     /** After a failure: the same engine completes a transfer, on a new connection. */
     private static void expectRecovery(Driven e, Scheme scheme, FaultProxy proxy) {
         int before = proxy.accepted();
-        expectBody(e.run(get(scheme, proxy, "/bytes/5000")), letters(5000));
+        expectBody(e.run(get(scheme, proxy, "/bytes/5000")), JettyFixture.letters(5000));
         assertThat(proxy.accepted()).as("a new connection, not the broken one").isEqualTo(before + 1);
     }
 
@@ -403,12 +403,6 @@ class FaultInjectionTest {
     }
 
     /** What the fixture's /bytes/N sends. */
-    static byte[] letters(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
-        return b;
-    }
-
     /**
      * The engine in checking mode on an {@link EventLoop} the test thread runs, through the real
      * {@link LoopDriver}; whatever reaches the loop's error handler (a contract violation, a

@@ -58,12 +58,6 @@ class Http2Test {
         return mode == Mode.H2C ? jetty.uri(path) : jetty.tlsUri("localhost", path);
     }
 
-    private static byte[] pattern(int n) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
-        return b;
-    }
-
     /** Adds collecting transfers for {@code uris}; the results arrive in {@code results}. */
     private static List<Transfer> addAll(LoopHarness h, List<HttpRequest> requests, List<TransferResult> results) {
         List<Transfer> ts = new ArrayList<>();
@@ -89,7 +83,7 @@ class Http2Test {
                 assertThat(r.error()).isNull();
                 assertThat(r.response().version()).isEqualTo("HTTP/2");
                 int n = Integer.parseInt(r.transfer().request().uri().getPath().substring("/bytes/".length()));
-                assertThat(r.response().body()).isEqualTo(pattern(n));
+                assertThat(r.response().body()).isEqualTo(JettyFixture.letters(n));
             }
             assertThat(jetty.sessions.get() - before).as("HTTP/2 sessions the server saw").isEqualTo(1);
             assertThat(h.socketCalls.stream().map(c -> c.substring(0, c.lastIndexOf(' '))).distinct())
@@ -131,7 +125,7 @@ class Http2Test {
             for (TransferResult r : results) assertThat(r.error()).as("%s", r.transfer()).isNull();
             TransferResult download = find(results, "/bytes/");
             assertThat(download.response().body()).hasSize(40 << 20);
-            assertThat(download.response().body()).isEqualTo(pattern(40 << 20));
+            assertThat(download.response().body()).isEqualTo(JettyFixture.letters(40 << 20));
             assertThat(find(results, "/count").response().bodyAsString())
                     .isEqualTo(upload.length + " " + Long.toHexString(crc.getValue()));
             assertThat(find(results, "/echo").response().body()).isEqualTo(java.util.Arrays.copyOf(upload, 3 << 20));
@@ -327,7 +321,7 @@ class Http2Test {
             assertThat(r.bodyAsString()).isEqualTo(JettyH2Fixture.GZIP_PLAIN);
             List<java.util.concurrent.CompletableFuture<HttpResponse>> fs = new ArrayList<>();
             for (int i = 0; i < 50; i++) fs.add(c.sendAsync(HttpRequest.newBuilder(uri(Mode.TLS, "/bytes/" + i)).build()));
-            for (int i = 0; i < 50; i++) assertThat(fs.get(i).get(20, TimeUnit.SECONDS).body()).isEqualTo(pattern(i));
+            for (int i = 0; i < 50; i++) assertThat(fs.get(i).get(20, TimeUnit.SECONDS).body()).isEqualTo(JettyFixture.letters(i));
             assertThat(c.send(HttpRequest.newBuilder(uri(Mode.TLS, "/status/404")).build()).status()).isEqualTo(404);
         }
     }
@@ -373,7 +367,7 @@ class Http2Test {
     @EnumSource(Mode.class)
     void expectContinueSendsTheBodyAfterTheServerAsks(Mode mode) throws Exception {
         List<TransferResult> results = new ArrayList<>();
-        byte[] body = pattern(300_000);
+        byte[] body = JettyFixture.letters(300_000);
         CRC32 crc = new CRC32();
         crc.update(body);
         try (LoopHarness h = new LoopHarness(Backend.EPOLL, builder(mode))) {

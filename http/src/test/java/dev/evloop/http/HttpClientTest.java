@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.evloop.poll.Backend;
+import dev.evloop.testing.Backends;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,8 +46,7 @@ class HttpClientTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void getOnEveryBackend(Backend backend) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         try (HttpClient c = client(HttpClient.newBuilder().backend(backend))) {
             HttpResponse r = c.send(HttpRequest.newBuilder(jetty.uri("/hello")).build());
             assertThat(r.status()).isEqualTo(200);
@@ -270,8 +270,7 @@ class HttpClientTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void ipv6LoopbackWithABracketedHost(Backend backend) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("::1"))) {
             Thread t = Thread.ofPlatform().start(() -> {
                 try (Socket s = server.accept()) {

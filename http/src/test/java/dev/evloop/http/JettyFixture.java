@@ -54,10 +54,8 @@ final class JettyFixture implements AutoCloseable {
                     case "hello" -> Content.Sink.write(response, true, "hello", callback);
                     case "bytes" -> {
                         int n = Integer.parseInt(parts[2]);
-                        byte[] b = new byte[n];
-                        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
                         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, n);
-                        response.write(true, ByteBuffer.wrap(b), callback);
+                        response.write(true, ByteBuffer.wrap(letters(n)), callback);
                     }
                     case "chunked" -> {
                         // No Content-Length and two writes: Jetty sends chunked.
@@ -153,5 +151,12 @@ final class JettyFixture implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+    }
+
+    /** The body of {@code /bytes/N} here and in {@link JettyH2Fixture}: a, b, ..., z, a, ... */
+    static byte[] letters(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) b[i] = (byte) ('a' + i % 26);
+        return b;
     }
 }

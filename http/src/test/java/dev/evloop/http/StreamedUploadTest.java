@@ -3,6 +3,7 @@ package dev.evloop.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.evloop.poll.Backend;
+import dev.evloop.testing.Backends;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -150,8 +151,7 @@ class StreamedUploadTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void throughTheClientFacadeOnEveryBackend(Backend backend) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         try (HttpClient c = HttpClient.newBuilder().backend(backend).checking(true).build()) {
             HttpResponse r = c.send(HttpRequest.newBuilder(jetty.uri("/echoinfo"))
                     .POST(new PatternSource(2_000_000, false, 50_000)).build());

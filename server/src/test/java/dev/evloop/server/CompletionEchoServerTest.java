@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.evloop.poll.Backend;
 import dev.evloop.server.echo.CompletionEchoServer;
 import dev.evloop.server.echo.EchoHandler;
+import dev.evloop.testing.Backends;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +32,7 @@ class CompletionEchoServerTest {
     @ParameterizedTest(name = "{0} connections, {1} bytes")
     @CsvSource({"1, 0", "1, 100", "1, 1048576", "64, 4096", "64, 65536", "1000, 1", "1000, 4096"})
     void echoesEveryByteOnIoUring(int connections, int size) throws Exception {
-        Assumptions.assumeTrue(Backend.IO_URING.isAvailable(), () -> "io_uring: " + Backend.IO_URING.unavailabilityCause());
+        Backends.assumeAvailable(Backend.IO_URING);
         try (CompletionEchoServer server = CompletionEchoServer.start(config(Backend.IO_URING, 1))) {
             int messages = size >= 1 << 20 ? 2 : 5;
             var r = SelectorEchoClient.run(server.localAddress(), connections, size, messages, 90_000);
@@ -45,8 +45,7 @@ class CompletionEchoServerTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void echoesOnEveryBackendWithTwoLoops(Backend backend) throws Exception {
-        Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         try (CompletionEchoServer server = CompletionEchoServer.start(config(backend, 2))) {
             assertThat(server.loops()).hasSize(2);
             var r = SelectorEchoClient.run(server.localAddress(), 64, 1000, 20, 60_000);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.evloop.loop.EventLoop;
 import dev.evloop.poll.Backend;
 import dev.evloop.server.echo.EchoHandler;
+import dev.evloop.testing.Backends;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +43,7 @@ class EchoServerTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void echoesOnEveryBackendWithTwoLoops(Backend backend) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         ServerConfig cfg = config(backend).toBuilder().loops(2).build();
         try (TcpServer server = TcpServer.start(cfg, EchoHandler::new)) {
             assertThat(server.loops()).hasSize(2);

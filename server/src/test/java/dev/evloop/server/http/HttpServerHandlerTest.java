@@ -7,6 +7,7 @@ import dev.evloop.http.codec.ParserLimits;
 import dev.evloop.loop.EventLoop;
 import dev.evloop.poll.Backend;
 import dev.evloop.server.ServerConfig;
+import dev.evloop.testing.Backends;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -64,8 +65,7 @@ class HttpServerHandlerTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void servesOnEveryBackend(Backend backend) throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.isAvailable(), // kqueue on Linux: reported skipped
-                () -> backend + " unavailable here: " + backend.unavailabilityCause().orElse(""));
+        Backends.assumeAvailable(backend);
         start(ServerConfig.builder().backend(backend).maxPendingOutput(128 * 1024).build(),
                 HttpServerHandler.DEFAULT_LIMITS, DemoRoutes.routes());
         try (RawHttp c = RawHttp.connect(server.localAddress())) {
